@@ -1,0 +1,175 @@
+# aws-as: shell integration for zsh.
+#
+# Loaded by `eval "$(aws-as -s)"` (or the unquoted `eval $(aws-as -s)`): that prints one line
+# which evaluates `aws-as init zsh --script`, and that prints this file. The indirection is what
+# lets the unquoted form work: word splitting would mangle this file's comments and newlines.
+#
+# The binary computes and this file applies, as direnv does: the `aws-as` function captures what
+# the binary prints, checks its exit status and evaluates it only on success, so a failure leaves
+# the shell exactly as it was. No user data is ever written into this file; values reach the shell
+# only as single-quoted words printed by the binary's renderer.
+#
+# Every function starts with `emulate -L zsh`, so the user's options (ksh_arrays, sh_word_split,
+# no_unset...) cannot change what it does.
+
+# ---- State -------------------------------------------------------------------------------------
+
+# The variables aws-as manages. MANAGED in src/shell/mod.rs lists the same names (a test checks).
+__aws_as_vars='AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION AWS_AS_IDENTITY AWS_AS_EXPIRATION AWS_REGION AWS_DEFAULT_REGION AWS_PROFILE AWS_DEFAULT_PROFILE'
+
+# The ones `aws-as-deactivate --keep-creds` leaves in the environment.
+__aws_as_kept='AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION AWS_REGION AWS_DEFAULT_REGION'
+
+# Remember variable $1 as it is before activation, in _AWS_AS_OLD_$1. An unset variable leaves
+# _AWS_AS_OLD_$1 unset, so that unset and empty come back apart.
+__aws_as_save() {
+    emulate -L zsh
+    if (( ${+parameters[$1]} )); then
+        typeset -g "_AWS_AS_OLD_$1=${(P)1}"
+    else
+        unset "_AWS_AS_OLD_$1"
+    fi
+}
+
+# Put variable $1 back as it was before activation: the same value, empty, or unset.
+__aws_as_restore() {
+    emulate -L zsh
+    local __aws_as_old="_AWS_AS_OLD_$1"
+    if (( ${+parameters[$__aws_as_old]} )); then
+        export "$1=${(P)__aws_as_old}"
+    else
+        unset "$1"
+    fi
+}
+
+# Put every managed variable back as it was before activation. The wrapper runs this inside the
+# command substitution (a subshell), so the binary resolves the next identity from the user's own
+# environment and never from the active identity's variables.
+__aws_as_pristine() {
+    emulate -L zsh
+    local __aws_as_v
+    for __aws_as_v in ${(s: :)__aws_as_vars}; do
+        __aws_as_restore "$__aws_as_v"
+    done
+}
+
+# ---- Prompt ------------------------------------------------------------------------------------
+
+# The label lives in psvar[9] and the prompt shows it with %9v. zsh inserts that value as it is,
+# after prompt_subst and % expansion, so no profile name can inject prompt escapes or $(...).
+# Nothing here starts a process.
+__aws_as_prompt_sync() {
+    if (( ${+_AWS_AS_OLD_PSVAR_LEN} )); then
+        psvar[9]=${AWS_AS_IDENTITY:--}
+    fi
+}
+
+# What goes in front of PS1.
+__aws_as_prefix='(%9v) '
+
+# ---- Commands ----------------------------------------------------------------------------------
+
+# aws-as NAME | aws-as - | aws-as use NAME | any other aws-as command.
+aws-as() {
+    emulate -L zsh
+    local __aws_as_out __aws_as_rc
+    if ! whence -p aws-as >/dev/null; then
+        print -ru2 -- 'aws-as: could not run aws-as: it is not on PATH; install it with cargo install, or run aws-as-deactivate'
+        return 127
+    fi
+    __aws_as_out=$(
+        __aws_as_pristine
+        command aws-as __hook zsh -- "$@"
+    )
+    __aws_as_rc=$?
+    if (( __aws_as_rc != 0 )); then
+        return $__aws_as_rc
+    fi
+    eval "$__aws_as_out"
+    __aws_as_rc=$?
+    __aws_as_prompt_sync
+    return $__aws_as_rc
+}
+
+# Undo activation: every managed variable except those named in $1, then the prompt, then the
+# saved state. The prompt comes back byte for byte unless something else has changed it since.
+__aws_as_unload() {
+    emulate -L zsh
+    local __aws_as_v
+    for __aws_as_v in ${(s: :)__aws_as_vars}; do
+        if [[ " $1 " != *" $__aws_as_v "* ]]; then
+            __aws_as_restore "$__aws_as_v"
+        fi
+        unset "_AWS_AS_OLD_$__aws_as_v"
+    done
+    if (( ${+_AWS_AS_PS1} )) && [[ "${PS1-}" == "$_AWS_AS_PS1" ]]; then
+        if (( ${+_AWS_AS_OLD_PS1} )); then
+            PS1=$_AWS_AS_OLD_PS1
+        else
+            unset PS1
+        fi
+    elif [[ -n "${PS1-}" ]]; then
+        # Something rewrote PS1 after activation: keep its change, drop only our prefix.
+        PS1=${PS1/"$__aws_as_prefix"/}
+    fi
+    # psvar back to its old length and ninth element.
+    if (( ${+_AWS_AS_OLD_PSVAR_LEN} )); then
+        if (( _AWS_AS_OLD_PSVAR_LEN < 9 )); then
+            psvar=("${(@)psvar[1,_AWS_AS_OLD_PSVAR_LEN]}")
+        else
+            psvar[9]=$_AWS_AS_OLD_PSVAR_9
+        fi
+    fi
+    unset _AWS_AS_PS1 _AWS_AS_OLD_PS1 _AWS_AS_OLD_PSVAR_LEN _AWS_AS_OLD_PSVAR_9 _AWS_AS_ACTIVE
+}
+
+# aws-as-deactivate [--keep-creds]: remove aws-as from this shell and restore it as it was.
+aws-as-deactivate() {
+    emulate -L zsh
+    local __aws_as_keep=''
+    case "${1-}" in
+        '') ;;
+        --keep-creds) __aws_as_keep=$__aws_as_kept ;;
+        *)
+            print -ru2 -- "aws-as-deactivate: unknown option $1 (the only one is --keep-creds)"
+            return 2
+            ;;
+    esac
+    __aws_as_unload "$__aws_as_keep"
+    unfunction aws-as aws-as-deactivate __aws_as_save __aws_as_restore __aws_as_pristine \
+        __aws_as_prompt_sync __aws_as_unload
+    unset __aws_as_vars __aws_as_kept __aws_as_prefix
+    return 0
+}
+
+# ---- Activation --------------------------------------------------------------------------------
+
+# Activate: save the pre-activation state and put the label in front of the prompt.
+__aws_as_activate() {
+    emulate -L zsh
+    local __aws_as_v
+    # Activating again (an rc file sourced twice) first undoes the earlier activation, as venv
+    # does, so the saved state is never the already-modified environment and the prefix never
+    # stacks.
+    if (( ${+_AWS_AS_ACTIVE} )); then
+        __aws_as_unload ''
+    fi
+    for __aws_as_v in ${(s: :)__aws_as_vars}; do
+        __aws_as_save "$__aws_as_v"
+    done
+    typeset -g _AWS_AS_ACTIVE=1
+    # AWS_AS_DISABLE_PROMPT opts out, for prompt frameworks that show AWS_AS_IDENTITY.
+    if [[ -z "${AWS_AS_DISABLE_PROMPT-}" ]]; then
+        typeset -g _AWS_AS_OLD_PSVAR_LEN=${#psvar}
+        typeset -g _AWS_AS_OLD_PSVAR_9=${psvar[9]-}
+        __aws_as_prompt_sync
+        if (( ${+PS1} )); then
+            typeset -g _AWS_AS_OLD_PS1=$PS1
+        fi
+        typeset -g _AWS_AS_PS1=$__aws_as_prefix${PS1-}
+        PS1=$_AWS_AS_PS1
+    fi
+}
+
+__aws_as_activate
+unfunction __aws_as_activate

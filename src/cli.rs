@@ -1,0 +1,185 @@
+//! The command-line interface. Parsing only: nothing here acts.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "aws-as",
+    version,
+    about = "Switch the current shell between AWS identities: venv for IAM roles and MFA sessions.",
+    long_about = "Switch the current shell between AWS identities: venv for IAM roles and MFA sessions.\n\n\
+        Activate once with  eval \"$(aws-as -s)\"  then:\n  \
+        aws-as NAME          switch this shell to profile NAME\n  \
+        aws-as -             leave no identity active\n  \
+        aws-as-deactivate    remove aws-as from this shell and restore it",
+    args_conflicts_with_subcommands = true,
+    disable_help_subcommand = true
+)]
+pub struct Cli {
+    /// Profile to switch to, or `-` to clear the identity (needs the shell integration)
+    #[arg(value_name = "NAME", allow_hyphen_values = false)]
+    pub name: Option<String>,
+
+    #[command(flatten)]
+    pub obtain: ObtainArgs,
+
+    /// Print the shell integration to evaluate; detects the shell when SHELL is omitted
+    #[arg(short = 's', long = "shell", value_name = "SHELL", num_args = 0..=1, conflicts_with = "csh")]
+    pub shell_init: Option<Option<ShellName>>,
+
+    /// Print the integration in csh syntax (as ssh-agent -c does)
+    #[arg(short = 'c')]
+    pub csh: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// How credentials are obtained for a switch or an export.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ObtainArgs {
+    /// The current MFA code, instead of running mfa_process or asking on the terminal
+    #[arg(long, value_name = "CODE", global = true)]
+    pub mfa_code: Option<String>,
+
+    /// Lifetime to request for the new credentials, such as 1h, 15m or 900 (seconds)
+    #[arg(long, value_name = "DURATION", global = true)]
+    pub duration: Option<String>,
+
+    /// Ignore cached credentials and call STS again
+    #[arg(long, global = true)]
+    pub refresh: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Switch to profile NAME (the explicit form, for names that collide with a subcommand)
+    Use {
+        #[arg(value_name = "NAME", allow_hyphen_values = true)]
+        name: String,
+    },
+    /// Show the active identity, its ARN and the time left
+    Status,
+    /// List the profiles with their kind and cache state
+    List,
+    /// Print an identity's credentials for other tools
+    Export {
+        #[arg(value_name = "NAME", allow_hyphen_values = true)]
+        name: String,
+        /// Output format
+        #[arg(long, short = 'f', value_enum, default_value_t = ExportFormat::Sh)]
+        format: ExportFormat,
+    },
+    /// Inspect or empty the credential cache
+    Cache {
+        #[command(subcommand)]
+        action: CacheAction,
+    },
+    /// Print the shell integration for SHELL (the long form of -s)
+    Init {
+        #[arg(value_enum)]
+        shell: ShellName,
+        /// Print the integration script itself rather than the line that loads it
+        #[arg(long, hide = true)]
+        script: bool,
+    },
+    /// Used by the shell integration: prints shell code for the wrapper to evaluate
+    #[command(name = "__hook", hide = true)]
+    Hook {
+        #[arg(value_enum)]
+        shell: ShellName,
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<OsString>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CacheAction {
+    /// List cached credentials
+    List,
+    /// Remove cached credentials: all of them, or those of profile NAME
+    Clear {
+        #[arg(value_name = "NAME", allow_hyphen_values = true)]
+        name: Option<String>,
+    },
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// POSIX shell `export` statements
+    Sh,
+    /// A JSON object
+    Json,
+    /// AWS's credential_process JSON (Version 1)
+    CredentialProcess,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShellName {
+    Bash,
+    Zsh,
+    Sh,
+    Ksh,
+    Fish,
+    Tcsh,
+    Csh,
+}
+
+impl ShellName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ShellName::Bash => "bash",
+            ShellName::Zsh => "zsh",
+            ShellName::Sh => "sh",
+            ShellName::Ksh => "ksh",
+            ShellName::Fish => "fish",
+            ShellName::Tcsh => "tcsh",
+            ShellName::Csh => "csh",
+        }
+    }
+}
+
+/// What the user asked for, once clap is done.
+pub fn parse(args: Vec<OsString>) -> Result<Cli, clap::Error> {
+    Cli::try_parse_from(args)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(args: &[&str]) -> Result<Cli, clap::Error> {
+        let mut v: Vec<OsString> = vec!["aws-as".into()];
+        v.extend(args.iter().map(OsString::from));
+        parse(v)
+    }
+
+    #[test]
+    fn interface_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn forms() {
+        assert_eq!(p(&["dev"]).unwrap().name.as_deref(), Some("dev"));
+        assert_eq!(p(&["-"]).unwrap().name.as_deref(), Some("-"));
+        let c = p(&["dev", "--mfa-code", "123456", "--refresh"]).unwrap();
+        assert_eq!(c.obtain.mfa_code.as_deref(), Some("123456"));
+        assert!(c.obtain.refresh);
+        assert!(matches!(p(&["-s"]).unwrap().shell_init, Some(None)));
+        assert!(matches!(
+            p(&["-s", "zsh"]).unwrap().shell_init,
+            Some(Some(ShellName::Zsh))
+        ));
+        assert!(p(&["-c"]).unwrap().csh);
+        assert!(matches!(
+            p(&["use", "list"]).unwrap().command,
+            Some(Command::Use { .. })
+        ));
+        assert!(matches!(p(&["list"]).unwrap().command, Some(Command::List)));
+        assert!(p(&["dev", "list"]).is_err());
+        assert!(p(&["-s", "powershell"]).is_err());
+    }
+}

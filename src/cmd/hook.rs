@@ -1,0 +1,43 @@
+//! `aws-as __hook SHELL -- ARGS...`: what the shell function runs. It prints shell code for the
+//! wrapper to evaluate, and nothing else on stdout. The wrapper runs it with the managed
+//! variables put back to their pre-activation values, so that the active identity's variables
+//! never take part in resolving the next one.
+
+use super::switch::{clear_stmts, switch_stmts};
+use crate::cli::{self, Command, ShellName};
+use crate::shell::{Dialect, Stmt};
+use crate::util::print_stdout;
+use anyhow::{Context, Result};
+use std::ffi::OsString;
+
+pub fn run(shell: ShellName, args: Vec<OsString>) -> Result<()> {
+    let dialect = Dialect::for_shell(shell)?;
+    let mut argv: Vec<OsString> = vec!["aws-as".into()];
+    argv.extend(args.into_iter().skip_while(|a| a == "--"));
+    let parsed = match cli::parse(argv) {
+        Ok(parsed) => parsed,
+        // Help and version are data: let the wrapper run the binary directly to print them.
+        Err(err) if !err.use_stderr() => return print_stdout(&dialect.render(&[Stmt::Delegate])?),
+        Err(err) => {
+            let _ = err.print();
+            return Err(crate::Exit(2).into());
+        }
+    };
+    let target = match (&parsed.command, &parsed.name) {
+        (Some(Command::Use { name }), _) => Some(name.clone()),
+        (None, Some(name)) if parsed.shell_init.is_none() && !parsed.csh => Some(name.clone()),
+        _ => None,
+    };
+    let stmts = match target.as_deref() {
+        None => vec![Stmt::Delegate],
+        Some("-") => clear_stmts(),
+        Some(name) => {
+            let (chain, creds) = super::credentials_for(name, &parsed.obtain)
+                .with_context(|| format!("could not switch to `{name}`"))?;
+            switch_stmts(&chain, &creds)
+        }
+    };
+    // Render fully before printing anything: a failure prints nothing at all.
+    let code = dialect.render(&stmts)?;
+    print_stdout(&code)
+}

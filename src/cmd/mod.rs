@@ -1,0 +1,75 @@
+//! One file per subcommand, each with a single `run`.
+
+pub mod cache;
+pub mod export;
+pub mod hook;
+pub mod init;
+pub mod list;
+pub mod status;
+pub mod switch;
+
+use crate::cli::{Cli, Command, ObtainArgs, ShellName};
+use crate::config::{Ambient, Chain, Profiles, Settings, resolve};
+use crate::credentials::{Credentials, Request, cache::Cache, obtain};
+use anyhow::{Context, Result, bail};
+
+pub fn run(cli: Cli) -> Result<()> {
+    if cli.csh {
+        return init::run(Some(ShellName::Csh), false);
+    }
+    if let Some(shell) = cli.shell_init {
+        return init::run(shell, false);
+    }
+    match cli.command {
+        Some(Command::Use { name }) => switch::run_outside_hook(&name),
+        Some(Command::Status) => status::run(),
+        Some(Command::List) => list::run(),
+        Some(Command::Export { name, format }) => export::run(&name, format, &cli.obtain),
+        Some(Command::Cache { action }) => cache::run(action),
+        Some(Command::Init { shell, script }) => init::run(Some(shell), script),
+        Some(Command::Hook { shell, args }) => hook::run(shell, args),
+        None => match cli.name {
+            Some(name) => switch::run_outside_hook(&name),
+            None => status::run(),
+        },
+    }
+}
+
+/// What the user asked of the credentials, validated.
+pub(crate) fn request(args: &ObtainArgs) -> Result<Request> {
+    let duration = match &args.duration {
+        None => None,
+        Some(text) => {
+            let d = crate::util::parse_duration(text).context("--duration")?;
+            if d.as_secs() < 900 {
+                bail!("--duration {text} is too short: STS grants 15m (900 seconds) at least");
+            }
+            Some(d)
+        }
+    };
+    Ok(Request {
+        mfa_code: args.mfa_code.clone(),
+        duration,
+        refresh: args.refresh,
+    })
+}
+
+/// Resolve profile `name` and obtain its credentials: the one path every command shares.
+pub(crate) fn credentials_for(name: &str, args: &ObtainArgs) -> Result<(Chain, Credentials)> {
+    let req = request(args)?;
+    let settings = Settings::load()?;
+    let profiles = Profiles::load()?;
+    let ambient = Ambient::from_env();
+    let chain = resolve(&profiles, name, &ambient)?;
+    let cache = Cache::from_env()?;
+    let creds = obtain(&chain, &req, &settings, &ambient, &cache)?;
+    Ok((chain, creds))
+}
+
+/// `2026-11-21T08:00:00Z`: ISO 8601 in UTC, as AWS_CREDENTIAL_EXPIRATION and credential_process
+/// expect.
+pub(crate) fn iso8601(epoch: i64) -> String {
+    chrono::DateTime::from_timestamp(epoch, 0)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}

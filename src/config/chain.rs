@@ -1,0 +1,648 @@
+//! A profile turned into an identity chain: a base of long-term keys, then zero or more
+//! AssumeRole hops. Everything here is pure: no network, no cache, no environment writes.
+
+use super::profiles::Profiles;
+use anyhow::{Result, anyhow, bail};
+use aws_config::profile::Profile;
+use sha2::{Digest, Sha256};
+
+/// The credentials a chain starts from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BaseKeys {
+    /// `aws_access_key_id` and `aws_secret_access_key` from the shared files.
+    Static {
+        access_key_id: String,
+        secret_access_key: String,
+        session_token: Option<String>,
+    },
+    /// `credential_source = Environment`: the keys that were in the environment before aws-as.
+    Environment {
+        access_key_id: String,
+        secret_access_key: String,
+        session_token: Option<String>,
+    },
+}
+
+impl BaseKeys {
+    pub fn access_key_id(&self) -> &str {
+        match self {
+            BaseKeys::Static { access_key_id, .. }
+            | BaseKeys::Environment { access_key_id, .. } => access_key_id,
+        }
+    }
+    pub fn secret_access_key(&self) -> &str {
+        match self {
+            BaseKeys::Static {
+                secret_access_key, ..
+            }
+            | BaseKeys::Environment {
+                secret_access_key, ..
+            } => secret_access_key,
+        }
+    }
+    pub fn session_token(&self) -> Option<&str> {
+        match self {
+            BaseKeys::Static { session_token, .. }
+            | BaseKeys::Environment { session_token, .. } => session_token.as_deref(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Base {
+    /// The profile that holds the keys.
+    pub profile: String,
+    pub keys: BaseKeys,
+    /// The MFA device that guards the shared session built on these keys, if any.
+    pub mfa_serial: Option<String>,
+    /// The command that prints a code for `mfa_serial`.
+    pub mfa_process: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleHop {
+    pub profile: String,
+    pub role_arn: String,
+    pub external_id: Option<String>,
+    pub role_session_name: Option<String>,
+    pub duration_seconds: Option<i32>,
+    pub source_identity: Option<String>,
+    /// An MFA device that AssumeRole itself must be given a code for. Empty when the hop's
+    /// `mfa_serial` is already satisfied by the base's MFA session.
+    pub mfa_serial: Option<String>,
+    pub mfa_process: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chain {
+    /// The profile the user named.
+    pub name: String,
+    pub base: Base,
+    /// Role hops from the base outwards; the last one is the target.
+    pub hops: Vec<RoleHop>,
+    /// The first `region` found walking from the target back to the base.
+    pub region: Option<String>,
+    /// The endpoint settings in force, so that credentials from one STS never serve another.
+    pub endpoint: String,
+}
+
+/// What the environment outside aws-as offers: the keys for `credential_source = Environment`,
+/// the endpoint variables, and a region for the STS call when the chain names none.
+#[derive(Debug, Clone, Default)]
+pub struct Ambient {
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+    pub session_token: Option<String>,
+    pub region: Option<String>,
+    /// `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_STS` and `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`.
+    pub endpoint_vars: Vec<(String, String)>,
+    /// Set when the environment belongs to an active aws-as identity rather than to the user.
+    pub active_identity: Option<String>,
+}
+
+impl Ambient {
+    /// Read from the process environment. When an aws-as identity is active here, its variables
+    /// are aws-as's own output, not the user's, so they are never used as a source.
+    pub fn from_env() -> Ambient {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let active_identity = var("AWS_AS_IDENTITY");
+        let endpoint_vars = [
+            "AWS_ENDPOINT_URL",
+            "AWS_ENDPOINT_URL_STS",
+            "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+        ]
+        .iter()
+        .filter_map(|n| var(n).map(|v| (n.to_string(), v)))
+        .collect();
+        if active_identity.is_some() {
+            return Ambient {
+                endpoint_vars,
+                active_identity,
+                ..Ambient::default()
+            };
+        }
+        Ambient {
+            access_key_id: var("AWS_ACCESS_KEY_ID"),
+            secret_access_key: var("AWS_SECRET_ACCESS_KEY"),
+            session_token: var("AWS_SESSION_TOKEN"),
+            region: var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION")),
+            endpoint_vars,
+            active_identity: None,
+        }
+    }
+}
+
+/// The characters aws-config accepts in a profile name; any other name is silently dropped by
+/// the SDK, so aws-as refuses it up front with a message that says why.
+pub fn valid_profile_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-/.%@:+".contains(c))
+}
+
+fn get<'a>(profile: &'a Profile, key: &str) -> Option<&'a str> {
+    profile.get(key).map(str::trim).filter(|v| !v.is_empty())
+}
+
+fn suggestion(profiles: &Profiles, name: &str) -> String {
+    let best = profiles
+        .names()
+        .into_iter()
+        .map(|n| (strsim::levenshtein(name, &n), n))
+        .filter(|(d, n)| *d <= (n.chars().count().max(name.chars().count()) / 3).max(2))
+        .min();
+    match best {
+        Some((_, n)) => format!("; did you mean `{n}`?"),
+        None => "; `aws-as list` shows the profiles".to_string(),
+    }
+}
+
+/// Resolve profile `name` into a chain.
+pub fn resolve(profiles: &Profiles, name: &str, ambient: &Ambient) -> Result<Chain> {
+    if !valid_profile_name(name) {
+        bail!(
+            "`{name}` is not a valid profile name: the AWS SDKs only accept letters, digits and _-/.%@:+"
+        );
+    }
+    if profiles.get(name).is_none() {
+        bail!(
+            "there is no profile `{name}` in the AWS config files{}",
+            suggestion(profiles, name)
+        );
+    }
+
+    let mut hops_rev: Vec<RoleHop> = Vec::new();
+    let mut visited: Vec<String> = Vec::new();
+    let mut region: Option<String> = None;
+    let mut current = name.to_string();
+    let base = loop {
+        let profile = profiles.get(&current).ok_or_else(|| {
+            let from = visited.last().cloned().unwrap_or_default();
+            anyhow!(
+                "profile `{from}` names source_profile `{current}`, which does not exist{}",
+                suggestion(profiles, &current)
+            )
+        })?;
+        if region.is_none() {
+            region = get(profile, "region").map(str::to_owned);
+        }
+        visited.push(current.clone());
+
+        if profile.get("role_arn").is_some() {
+            let role_arn = get(profile, "role_arn")
+                .ok_or_else(|| anyhow!("profile `{current}` has an empty role_arn"))?
+                .to_string();
+            let duration_seconds = match get(profile, "duration_seconds") {
+                None => None,
+                Some(v) => Some(v.parse::<i32>().map_err(|_| {
+                    anyhow!("profile `{current}` has duration_seconds = {v}, which is not a number of seconds")
+                })?),
+            };
+            hops_rev.push(RoleHop {
+                profile: current.clone(),
+                role_arn,
+                external_id: get(profile, "external_id").map(str::to_owned),
+                role_session_name: get(profile, "role_session_name").map(str::to_owned),
+                duration_seconds,
+                source_identity: get(profile, "source_identity").map(str::to_owned),
+                mfa_serial: get(profile, "mfa_serial").map(str::to_owned),
+                mfa_process: get(profile, "mfa_process").map(str::to_owned),
+            });
+            let source = get(profile, "source_profile");
+            let credential_source = get(profile, "credential_source");
+            match (source, credential_source) {
+                (Some(_), Some(_)) => bail!(
+                    "profile `{current}` sets both source_profile and credential_source; keep one"
+                ),
+                (Some(src), None) if src == current => {
+                    // The AWS CLI's rule: a profile that is its own source uses its own keys.
+                    break static_base(profile, &current)?.ok_or_else(|| {
+                        anyhow!("profile `{current}` is its own source_profile but has no aws_access_key_id")
+                    })?;
+                }
+                (Some(src), None) => {
+                    if visited.iter().any(|v| v == src) {
+                        visited.push(src.to_string());
+                        bail!("the source_profile chain loops: {}", visited.join(" -> "));
+                    }
+                    current = src.to_string();
+                }
+                (None, Some("Environment")) => break environment_base(&current, ambient)?,
+                (None, Some(other)) => bail!(
+                    "profile `{current}` uses credential_source = {other}, which aws-as does not support; \
+                     use Environment or a source_profile"
+                ),
+                (None, None) => bail!(
+                    "profile `{current}` has a role_arn but no source_profile or credential_source"
+                ),
+            }
+        } else if let Some(base) = static_base(profile, &current)? {
+            break base;
+        } else {
+            let kind =
+                if profile.get("sso_session").is_some() || profile.get("sso_start_url").is_some() {
+                    Some("SSO")
+                } else if profile.get("credential_process").is_some() {
+                    Some("credential_process")
+                } else if profile.get("web_identity_token_file").is_some() {
+                    Some("web identity")
+                } else {
+                    None
+                };
+            match kind {
+                Some(kind) => bail!(
+                    "profile `{current}` gets its credentials from {kind}, which aws-as cannot use as a source yet"
+                ),
+                None => bail!(
+                    "profile `{current}` has no credentials: give it aws_access_key_id and \
+                     aws_secret_access_key, or role_arn with source_profile"
+                ),
+            }
+        }
+    };
+
+    let mut hops: Vec<RoleHop> = hops_rev.into_iter().rev().collect();
+    let mut base = base;
+    // One MFA entry serves every role: when the first role after static keys wants MFA, that
+    // device guards the base's session (GetSessionToken), and the role is assumed with the MFA
+    // session's keys instead of asking for a code again, as aws-vault does.
+    if let (
+        BaseKeys::Static {
+            session_token: None,
+            ..
+        },
+        Some(first),
+    ) = (&base.keys, hops.first_mut())
+    {
+        if let Some(serial) = first.mfa_serial.clone() {
+            match &base.mfa_serial {
+                None => {
+                    base.mfa_serial = Some(serial);
+                    base.mfa_process = first.mfa_process.clone().or(base.mfa_process.take());
+                    first.mfa_serial = None;
+                }
+                Some(own) if *own == serial => first.mfa_serial = None,
+                Some(_) => {}
+            }
+        }
+    }
+    if base.mfa_process.is_none() && base.mfa_serial.is_some() {
+        base.mfa_process = profiles
+            .get(name)
+            .and_then(|p| get(p, "mfa_process"))
+            .map(str::to_owned);
+    }
+    if matches!(
+        base.keys,
+        BaseKeys::Static {
+            session_token: Some(_),
+            ..
+        }
+    ) && hops.is_empty()
+    {
+        bail!(
+            "profile `{name}` holds temporary keys (aws_session_token); aws-as needs long-term keys \
+             to start a session, or a role_arn to assume with them"
+        );
+    }
+
+    let mut endpoint: Vec<String> = ambient
+        .endpoint_vars
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    if let Some(url) = profiles.get(name).and_then(|p| get(p, "endpoint_url")) {
+        endpoint.push(format!("endpoint_url={url}"));
+    }
+    Ok(Chain {
+        name: name.to_string(),
+        base,
+        hops,
+        region,
+        endpoint: endpoint.join("\n"),
+    })
+}
+
+fn static_base(profile: &Profile, name: &str) -> Result<Option<Base>> {
+    let Some(access_key_id) = get(profile, "aws_access_key_id") else {
+        return Ok(None);
+    };
+    let secret_access_key = get(profile, "aws_secret_access_key").ok_or_else(|| {
+        anyhow!("profile `{name}` has aws_access_key_id but no aws_secret_access_key")
+    })?;
+    Ok(Some(Base {
+        profile: name.to_string(),
+        keys: BaseKeys::Static {
+            access_key_id: access_key_id.to_string(),
+            secret_access_key: secret_access_key.to_string(),
+            session_token: get(profile, "aws_session_token").map(str::to_owned),
+        },
+        mfa_serial: get(profile, "mfa_serial").map(str::to_owned),
+        mfa_process: get(profile, "mfa_process").map(str::to_owned),
+    }))
+}
+
+fn environment_base(name: &str, ambient: &Ambient) -> Result<Base> {
+    if let Some(active) = &ambient.active_identity {
+        bail!(
+            "profile `{name}` uses credential_source = Environment, but this environment holds aws-as \
+             identity `{active}`; run it through the aws-as shell function, or deactivate first"
+        );
+    }
+    match (&ambient.access_key_id, &ambient.secret_access_key) {
+        (Some(id), Some(secret)) => Ok(Base {
+            profile: name.to_string(),
+            keys: BaseKeys::Environment {
+                access_key_id: id.clone(),
+                secret_access_key: secret.clone(),
+                session_token: ambient.session_token.clone(),
+            },
+            mfa_serial: None,
+            mfa_process: None,
+        }),
+        _ => bail!(
+            "profile `{name}` uses credential_source = Environment, but AWS_ACCESS_KEY_ID and \
+             AWS_SECRET_ACCESS_KEY are not both set"
+        ),
+    }
+}
+
+/// One step that calls STS, with the cache key that identifies its result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// GetSessionToken on the base keys, with MFA when `serial` is set.
+    Session {
+        key: String,
+        serial: Option<String>,
+        mfa_process: Option<String>,
+        profile: String,
+    },
+    /// AssumeRole for hop `index`.
+    Role { key: String, index: usize },
+}
+
+impl Step {
+    pub fn key(&self) -> &str {
+        match self {
+            Step::Session { key, .. } | Step::Role { key, .. } => key,
+        }
+    }
+}
+
+fn digest(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update((p.len() as u64).to_be_bytes());
+        h.update(p.as_bytes());
+    }
+    h.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl Chain {
+    /// The STS calls this chain needs, base first. Each key is derived from everything that
+    /// decides what that call returns, so an edited profile never meets stale credentials.
+    pub fn steps(&self) -> Vec<Step> {
+        let keys = &self.base.keys;
+        let secret_digest = digest(&[keys.secret_access_key()]);
+        let kind = match keys {
+            BaseKeys::Static { .. } => "static",
+            BaseKeys::Environment { .. } => "environment",
+        };
+        let mut prev = digest(&[kind, keys.access_key_id(), &secret_digest, &self.endpoint]);
+        let mut steps = Vec::new();
+        let long_term = keys.session_token().is_none();
+        if long_term && (self.hops.is_empty() || self.base.mfa_serial.is_some()) {
+            let serial = self.base.mfa_serial.clone();
+            let key = digest(&["session", &prev, serial.as_deref().unwrap_or("")]);
+            prev = key.clone();
+            steps.push(Step::Session {
+                key,
+                serial,
+                mfa_process: self.base.mfa_process.clone(),
+                profile: self.base.profile.clone(),
+            });
+        }
+        for (index, hop) in self.hops.iter().enumerate() {
+            let key = digest(&[
+                "role",
+                &prev,
+                &hop.role_arn,
+                hop.external_id.as_deref().unwrap_or(""),
+                hop.role_session_name.as_deref().unwrap_or(""),
+                hop.source_identity.as_deref().unwrap_or(""),
+                hop.mfa_serial.as_deref().unwrap_or(""),
+            ]);
+            prev = key.clone();
+            steps.push(Step::Role { key, index });
+        }
+        steps
+    }
+}
+
+/// What kind of identity a profile is, for `aws-as list`.
+pub fn profile_kind(profiles: &Profiles, name: &str) -> &'static str {
+    let Some(p) = profiles.get(name) else {
+        return "unknown";
+    };
+    if p.get("role_arn").is_some() {
+        "role"
+    } else if p.get("aws_access_key_id").is_some() {
+        if p.get("mfa_serial").is_some() {
+            "user+mfa"
+        } else {
+            "user"
+        }
+    } else if p.get("sso_session").is_some() || p.get("sso_start_url").is_some() {
+        "sso"
+    } else if p.get("credential_process").is_some() {
+        "process"
+    } else if p.get("web_identity_token_file").is_some() {
+        "web-identity"
+    } else {
+        "none"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CONFIG: &str = r#"
+[profile user]
+region = eu-west-1
+mfa_serial = arn:aws:iam::111111111111:mfa/alice
+mfa_process = oathtool --totp secret
+
+[profile plain]
+
+[profile dev]
+role_arn = arn:aws:iam::222222222222:role/dev
+source_profile = user
+external_id = ext-1
+duration_seconds = 1800
+
+[profile prod]
+role_arn = arn:aws:iam::333333333333:role/prod
+source_profile = dev
+region = us-west-2
+role_session_name = alice
+
+[profile lonely]
+role_arn = arn:aws:iam::1:role/x
+
+[profile empty-arn]
+role_arn =
+source_profile = user
+
+[profile loop-a]
+role_arn = arn:aws:iam::1:role/a
+source_profile = loop-b
+
+[profile loop-b]
+role_arn = arn:aws:iam::1:role/b
+source_profile = loop-a
+
+[profile dangling]
+role_arn = arn:aws:iam::1:role/d
+source_profile = nobody
+
+[profile envrole]
+role_arn = arn:aws:iam::1:role/e
+credential_source = Environment
+
+[profile rolemfa]
+role_arn = arn:aws:iam::1:role/m
+source_profile = plain
+mfa_serial = arn:aws:iam::111111111111:mfa/bob
+
+[profile sso]
+sso_session = corp
+"#;
+    const CREDS: &str = "[user]\naws_access_key_id = AKIAUSER\naws_secret_access_key = s3cret\n\n[plain]\naws_access_key_id = AKIAPLAIN\naws_secret_access_key = pl41n\n";
+
+    fn profiles() -> Profiles {
+        Profiles::from_strings(CONFIG, CREDS).unwrap()
+    }
+
+    fn err(name: &str) -> String {
+        format!(
+            "{:#}",
+            resolve(&profiles(), name, &Ambient::default()).unwrap_err()
+        )
+    }
+
+    #[test]
+    fn user_with_mfa() {
+        let c = resolve(&profiles(), "user", &Ambient::default()).unwrap();
+        assert!(c.hops.is_empty());
+        assert_eq!(
+            c.base.mfa_serial.as_deref(),
+            Some("arn:aws:iam::111111111111:mfa/alice")
+        );
+        assert_eq!(c.region.as_deref(), Some("eu-west-1"));
+        let steps = c.steps();
+        assert_eq!(steps.len(), 1);
+        assert!(matches!(
+            &steps[0],
+            Step::Session {
+                serial: Some(_),
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn chain_of_two_roles_shares_the_users_session() {
+        let user = resolve(&profiles(), "user", &Ambient::default()).unwrap();
+        let prod = resolve(&profiles(), "prod", &Ambient::default()).unwrap();
+        assert_eq!(prod.hops.len(), 2);
+        assert_eq!(prod.hops[0].role_arn, "arn:aws:iam::222222222222:role/dev");
+        assert_eq!(prod.hops[0].external_id.as_deref(), Some("ext-1"));
+        assert_eq!(prod.hops[0].duration_seconds, Some(1800));
+        assert_eq!(prod.hops[1].role_session_name.as_deref(), Some("alice"));
+        assert_eq!(prod.region.as_deref(), Some("us-west-2"));
+        let steps = prod.steps();
+        assert_eq!(steps.len(), 3);
+        // The MFA session is the same cache entry whichever profile needs it.
+        assert_eq!(steps[0].key(), user.steps()[0].key());
+        let dev = resolve(&profiles(), "dev", &Ambient::default()).unwrap();
+        assert_eq!(dev.steps()[1].key(), steps[1].key());
+        assert_eq!(dev.region.as_deref(), Some("eu-west-1"));
+    }
+
+    #[test]
+    fn edited_profile_changes_the_key() {
+        let a = resolve(&profiles(), "dev", &Ambient::default()).unwrap();
+        let edited = CONFIG.replace("external_id = ext-1", "external_id = ext-2");
+        let p2 = Profiles::from_strings(&edited, CREDS).unwrap();
+        let b = resolve(&p2, "dev", &Ambient::default()).unwrap();
+        assert_eq!(a.steps()[0].key(), b.steps()[0].key());
+        assert_ne!(a.steps()[1].key(), b.steps()[1].key());
+        let mut amb = Ambient::default();
+        amb.endpoint_vars
+            .push(("AWS_ENDPOINT_URL".into(), "http://127.0.0.1:1".into()));
+        let c = resolve(&profiles(), "dev", &amb).unwrap();
+        assert_ne!(a.steps()[0].key(), c.steps()[0].key());
+    }
+
+    #[test]
+    fn plain_user_gets_a_session_and_plain_role_uses_keys() {
+        let plain = resolve(&profiles(), "plain", &Ambient::default()).unwrap();
+        assert!(matches!(
+            &plain.steps()[0],
+            Step::Session { serial: None, .. }
+        ));
+    }
+
+    #[test]
+    fn role_mfa_moves_to_the_session() {
+        let c = resolve(&profiles(), "rolemfa", &Ambient::default()).unwrap();
+        assert_eq!(
+            c.base.mfa_serial.as_deref(),
+            Some("arn:aws:iam::111111111111:mfa/bob")
+        );
+        assert_eq!(c.hops[0].mfa_serial, None);
+        assert_eq!(c.steps().len(), 2);
+    }
+
+    #[test]
+    fn refusals() {
+        assert!(err("nope").contains("there is no profile `nope`"));
+        assert!(
+            err("usr").contains("did you mean `user`?"),
+            "{}",
+            err("usr")
+        );
+        assert!(err("lonely").contains("no source_profile or credential_source"));
+        assert!(err("empty-arn").contains("empty role_arn"));
+        assert!(
+            err("loop-a").contains("loops: loop-a -> loop-b -> loop-a"),
+            "{}",
+            err("loop-a")
+        );
+        assert!(err("dangling").contains("source_profile `nobody`, which does not exist"));
+        assert!(err("sso").contains("SSO"));
+        assert!(err("envrole").contains("AWS_ACCESS_KEY_ID"));
+        assert!(err("a b").contains("not a valid profile name"));
+        assert!(err("$(touch x)").contains("not a valid profile name"));
+    }
+
+    #[test]
+    fn environment_source_only_from_the_users_own_environment() {
+        let mut amb = Ambient {
+            access_key_id: Some("AKIAENV".into()),
+            secret_access_key: Some("envsecret".into()),
+            ..Ambient::default()
+        };
+        let c = resolve(&profiles(), "envrole", &amb).unwrap();
+        assert_eq!(c.base.keys.access_key_id(), "AKIAENV");
+        assert_eq!(c.steps().len(), 1);
+        amb.active_identity = Some("dev".into());
+        let e = format!("{:#}", resolve(&profiles(), "envrole", &amb).unwrap_err());
+        assert!(e.contains("holds aws-as identity `dev`"));
+    }
+}

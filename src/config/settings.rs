@@ -1,0 +1,99 @@
+//! aws-as's own settings: `$AWS_AS_CONFIG`, else `$XDG_CONFIG_HOME/aws-as/config.toml`
+//! (default `~/.config/aws-as/config.toml`). A missing file means defaults.
+
+use crate::util::parse_duration;
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Lifetime requested from GetSessionToken for the shared (MFA) session.
+    pub session_duration: Duration,
+    /// Cached credentials this close to expiry are fetched again.
+    pub refresh_margin: Duration,
+    /// The longest a user waits for one STS call, retries included.
+    pub sts_timeout: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            session_duration: Duration::from_secs(12 * 3600),
+            refresh_margin: Duration::from_secs(5 * 60),
+            sts_timeout: Duration::from_secs(15),
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSettings {
+    session_duration: Option<String>,
+    refresh_margin: Option<String>,
+    sts_timeout: Option<String>,
+}
+
+pub fn config_path() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("AWS_AS_CONFIG").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(path));
+    }
+    let base = match std::env::var_os("XDG_CONFIG_HOME").filter(|p| !p.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
+        None => dirs::home_dir()?.join(".config"),
+    };
+    Some(base.join("aws-as").join("config.toml"))
+}
+
+impl Settings {
+    pub fn load() -> Result<Settings> {
+        let Some(path) = config_path() else {
+            return Ok(Settings::default());
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Settings::default());
+            }
+            Err(err) => {
+                return Err(err).with_context(|| format!("could not read {}", path.display()));
+            }
+        };
+        Self::parse(&text).with_context(|| format!("could not read {}", path.display()))
+    }
+
+    pub fn parse(text: &str) -> Result<Settings> {
+        let raw: RawSettings = toml::from_str(text)?;
+        let mut settings = Settings::default();
+        if let Some(v) = raw.session_duration {
+            settings.session_duration = parse_duration(&v).context("session_duration")?;
+        }
+        if let Some(v) = raw.refresh_margin {
+            settings.refresh_margin = parse_duration(&v).context("refresh_margin")?;
+        }
+        if let Some(v) = raw.sts_timeout {
+            settings.sts_timeout = parse_duration(&v).context("sts_timeout")?;
+            if settings.sts_timeout.is_zero() {
+                bail!("sts_timeout must be more than zero");
+            }
+        }
+        Ok(settings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_overrides() {
+        let s = Settings::parse("").unwrap();
+        assert_eq!(s.refresh_margin.as_secs(), 300);
+        let s = Settings::parse("session_duration = \"1h\"\nsts_timeout = \"3s\"\n").unwrap();
+        assert_eq!(s.session_duration.as_secs(), 3600);
+        assert_eq!(s.sts_timeout.as_secs(), 3);
+        assert!(Settings::parse("bogus = 1").is_err());
+        assert!(Settings::parse("sts_timeout = \"0\"").is_err());
+    }
+}

@@ -1,0 +1,51 @@
+//! aws-as: venv for AWS IAM identities.
+//!
+//! The data flows one way: `cli` parses, `config` resolves a profile into an identity chain,
+//! `credentials` obtains credentials for it (cache, then STS under a lock), and `shell` renders
+//! typed statements for one shell dialect. `cmd` holds one file per subcommand that wires these up.
+
+pub mod cli;
+pub mod cmd;
+pub mod config;
+pub mod credentials;
+pub mod shell;
+pub mod util;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+/// Parse, run, report: the whole of `main`, kept here so that it is testable.
+pub fn main_entry(args: Vec<OsString>) -> ExitCode {
+    let cli = match cli::parse(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            // clap prints help and version to stdout and usage errors to stderr.
+            let code = if err.use_stderr() { 2 } else { 0 };
+            let _ = err.print();
+            return ExitCode::from(code);
+        }
+    };
+    match cmd::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) if util::is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) if err.downcast_ref::<Exit>().is_some() => {
+            ExitCode::from(err.downcast_ref::<Exit>().map_or(1, |e| e.0))
+        }
+        Err(err) => {
+            eprintln!("aws-as: {}", util::sanitize(&format!("{err:#}")));
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// An exit status whose message has already been printed (clap's usage errors in the hook).
+#[derive(Debug)]
+pub struct Exit(pub u8);
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "exit status {}", self.0)
+    }
+}
+
+impl std::error::Error for Exit {}

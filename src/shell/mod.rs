@@ -1,0 +1,201 @@
+//! Render: typed statements turned into code for one shell dialect. This is the only place where
+//! values reach a shell, and each dialect has exactly one quoting function.
+
+mod posix;
+
+use crate::cli::ShellName;
+use anyhow::{Result, bail};
+
+/// The variables aws-as manages, in the order the shell files save and restore them. The static
+/// shell files carry the same list; a test keeps them in step.
+pub const MANAGED: [Var; 10] = [
+    Var::AccessKeyId,
+    Var::SecretAccessKey,
+    Var::SessionToken,
+    Var::CredentialExpiration,
+    Var::Identity,
+    Var::Expiration,
+    Var::Region,
+    Var::DefaultRegion,
+    Var::Profile,
+    Var::DefaultProfile,
+];
+
+/// A variable name: a validated constant, never user data, so it is never quoted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Var {
+    AccessKeyId,
+    SecretAccessKey,
+    SessionToken,
+    CredentialExpiration,
+    Identity,
+    Expiration,
+    Region,
+    DefaultRegion,
+    Profile,
+    DefaultProfile,
+}
+
+impl Var {
+    pub fn name(self) -> &'static str {
+        match self {
+            Var::AccessKeyId => "AWS_ACCESS_KEY_ID",
+            Var::SecretAccessKey => "AWS_SECRET_ACCESS_KEY",
+            Var::SessionToken => "AWS_SESSION_TOKEN",
+            Var::CredentialExpiration => "AWS_CREDENTIAL_EXPIRATION",
+            Var::Identity => "AWS_AS_IDENTITY",
+            Var::Expiration => "AWS_AS_EXPIRATION",
+            Var::Region => "AWS_REGION",
+            Var::DefaultRegion => "AWS_DEFAULT_REGION",
+            Var::Profile => "AWS_PROFILE",
+            Var::DefaultProfile => "AWS_DEFAULT_PROFILE",
+        }
+    }
+}
+
+/// One thing for the shell to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stmt {
+    /// Export the variable with this value.
+    Set(Var, String),
+    /// Remove the variable.
+    Unset(Var),
+    /// Return the variable to its pre-activation state (value, empty, or unset).
+    Restore(Var),
+    /// Run the binary again with the wrapper's own arguments, outside the hook: for commands
+    /// that print data rather than change the shell.
+    Delegate,
+}
+
+/// A shell dialect aws-as can render for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Bash,
+    Zsh,
+}
+
+impl Dialect {
+    pub fn for_shell(shell: ShellName) -> Result<Dialect> {
+        match shell {
+            ShellName::Bash => Ok(Dialect::Bash),
+            ShellName::Zsh => Ok(Dialect::Zsh),
+            other => bail!(
+                "{} is not supported yet; aws-as supports bash and zsh",
+                other.as_str()
+            ),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Bash => "bash",
+            Dialect::Zsh => "zsh",
+        }
+    }
+
+    /// The static integration script, linted and reviewed as a real file.
+    pub fn script(self) -> &'static str {
+        match self {
+            Dialect::Bash => include_str!("../../shell/aws-as.bash"),
+            Dialect::Zsh => include_str!("../../shell/aws-as.zsh"),
+        }
+    }
+
+    /// What `aws-as -s` prints: one line that loads the script. One line survives the unquoted
+    /// `eval $(aws-as -s)` intact, which the commented, multi-line script itself would not.
+    pub fn bootstrap(self) -> String {
+        format!("eval \"$(command aws-as init {} --script)\"\n", self.name())
+    }
+
+    /// Quote a value so that the shell reads it back byte for byte.
+    pub fn quote(self, value: &str) -> Result<String> {
+        match self {
+            Dialect::Bash | Dialect::Zsh => posix::quote(value),
+        }
+    }
+
+    pub fn render(self, stmts: &[Stmt]) -> Result<String> {
+        match self {
+            Dialect::Bash | Dialect::Zsh => posix::render(stmts),
+        }
+    }
+}
+
+/// The shell that started us: the parent process's name, else `$SHELL`.
+pub fn detect() -> Result<ShellName> {
+    let parent = parent_process_name();
+    let from_env = std::env::var("SHELL").ok();
+    for candidate in [parent.as_deref(), from_env.as_deref()]
+        .into_iter()
+        .flatten()
+    {
+        if let Some(shell) = shell_from_name(candidate) {
+            return Ok(shell);
+        }
+    }
+    bail!("could not tell which shell this is; name it, as in: aws-as -s bash")
+}
+
+/// `-bash`, `/usr/bin/zsh` and `zsh-5.9` all name a shell.
+pub fn shell_from_name(name: &str) -> Option<ShellName> {
+    let base = name.trim().rsplit('/').next()?.trim_start_matches('-');
+    let stem = base.split(['-', '.']).next().unwrap_or(base);
+    Some(match stem {
+        "bash" => ShellName::Bash,
+        "zsh" => ShellName::Zsh,
+        "sh" | "dash" | "ash" => ShellName::Sh,
+        "ksh" | "ksh93" | "mksh" | "lksh" | "pdksh" => ShellName::Ksh,
+        "fish" => ShellName::Fish,
+        "tcsh" => ShellName::Tcsh,
+        "csh" | "bsd" => ShellName::Csh,
+        _ => return None,
+    })
+}
+
+#[cfg(target_os = "linux")]
+fn parent_process_name() -> Option<String> {
+    let ppid = std::os::unix::process::parent_id();
+    std::fs::read_to_string(format!("/proc/{ppid}/comm")).ok()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn parent_process_name() -> Option<String> {
+    // Only `aws-as -s` (once per shell start) gets here, so a `ps` is affordable.
+    let ppid = std::os::unix::process::parent_id();
+    let out = std::process::Command::new("ps")
+        .args(["-o", "comm=", "-p", &ppid.to_string()])
+        .output()
+        .ok()?;
+    Some(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(shell_from_name("-bash\n"), Some(ShellName::Bash));
+        assert_eq!(shell_from_name("/usr/bin/zsh"), Some(ShellName::Zsh));
+        assert_eq!(shell_from_name("zsh-5.9"), Some(ShellName::Zsh));
+        assert_eq!(shell_from_name("dash"), Some(ShellName::Sh));
+        assert_eq!(shell_from_name("mksh"), Some(ShellName::Ksh));
+        assert_eq!(shell_from_name("python3"), None);
+    }
+
+    /// The shell files name the same managed variables as MANAGED, in the same order.
+    #[test]
+    fn shell_files_manage_the_same_variables() {
+        let expected: Vec<&str> = MANAGED.iter().map(|v| v.name()).collect();
+        for d in [Dialect::Bash, Dialect::Zsh] {
+            let line = d
+                .script()
+                .lines()
+                .find(|l| l.starts_with("__aws_as_vars="))
+                .unwrap_or_else(|| panic!("{} script has no __aws_as_vars", d.name()));
+            let list = line.trim_start_matches("__aws_as_vars=").trim_matches('\'');
+            let got: Vec<&str> = list.split_whitespace().collect();
+            assert_eq!(got, expected, "{}", d.name());
+        }
+    }
+}

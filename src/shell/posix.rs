@@ -1,0 +1,52 @@
+//! sh-family rendering (bash, zsh; later dash and ksh).
+
+use super::Stmt;
+use anyhow::{Result, bail};
+
+/// Always single-quote, with `'` as `'\''` and empty as `''`. Never bare (zsh expands a bare
+/// `=ls`) and never `$'...'` (dash prints it literally). NUL cannot live in a shell variable.
+pub fn quote(value: &str) -> Result<String> {
+    if value.contains('\0') {
+        bail!("a value contains a NUL byte, which no shell variable can hold");
+    }
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for ch in value.chars() {
+        if ch == '\'' {
+            out.push_str("'\\''");
+        } else {
+            out.push(ch);
+        }
+    }
+    out.push('\'');
+    Ok(out)
+}
+
+pub fn render(stmts: &[Stmt]) -> Result<String> {
+    let mut out = String::new();
+    for stmt in stmts {
+        match stmt {
+            Stmt::Set(var, value) => {
+                out.push_str(&format!("export {}={}\n", var.name(), quote(value)?));
+            }
+            Stmt::Unset(var) => out.push_str(&format!("unset {}\n", var.name())),
+            Stmt::Restore(var) => out.push_str(&format!("__aws_as_restore {}\n", var.name())),
+            Stmt::Delegate => out.push_str("command aws-as \"$@\"\n"),
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting() {
+        assert_eq!(quote("").unwrap(), "''");
+        assert_eq!(quote("abc").unwrap(), "'abc'");
+        assert_eq!(quote("it's").unwrap(), "'it'\\''s'");
+        assert_eq!(quote("$(x)`y`!%\n").unwrap(), "'$(x)`y`!%\n'");
+        assert!(quote("a\0b").is_err());
+    }
+}
