@@ -32,7 +32,14 @@ pub fn main_entry(args: Vec<OsString>) -> ExitCode {
             ExitCode::from(err.downcast_ref::<Exit>().map_or(1, |e| e.0))
         }
         Err(err) => {
-            eprintln!("aws-as: {}", util::sanitize(&format!("{err:#}")));
+            // One line, whatever the causes look like (the SDK's parse errors span several).
+            let message = format!("{err:#}");
+            let message: Vec<&str> = message
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
+            eprintln!("aws-as: {}", util::sanitize(&message.join(" ")));
             ExitCode::from(1)
         }
     }

@@ -1,0 +1,148 @@
+//! The binary's interface without a shell: what the hook prints, exit codes, and the commands
+//! that only read.
+
+use crate::support::*;
+
+#[test]
+fn hook_prints_only_shell_statements() {
+    let Some(moto) = Moto::start() else { return };
+    let config = format!(
+        "{CONFIG}\n[profile noregion]\nrole_arn = arn:aws:iam::1:role/n\nsource_profile = bare\n\n[profile bare]\naws_access_key_id = AKIABARE\naws_secret_access_key = x\n"
+    );
+    let home = Home::new(&config, &credentials());
+    let out = home.run(
+        &moto.url(),
+        &["__hook", "bash", "--", "dev", "--mfa-code", "123456"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 10, "{text}");
+    for line in &lines {
+        assert!(
+            line.starts_with("export AWS_")
+                || line.starts_with("unset AWS_")
+                || line.starts_with("__aws_as_restore AWS_"),
+            "unexpected statement {line:?}"
+        );
+    }
+    assert!(text.contains("export AWS_AS_IDENTITY='dev'\n"));
+    assert!(text.contains("export AWS_REGION='eu-west-1'\n"));
+    assert!(text.contains("unset AWS_PROFILE\n"));
+
+    // A chain that names no region returns the region variables to their saved state.
+    let out = home.run(&moto.url(), &["__hook", "zsh", "--", "noregion"]);
+    let text = stdout(&out);
+    assert!(text.contains("__aws_as_restore AWS_REGION\n"), "{text}");
+    assert!(
+        text.contains("__aws_as_restore AWS_DEFAULT_REGION\n"),
+        "{text}"
+    );
+
+    // `-` clears.
+    let text = stdout(&home.run(&moto.url(), &["__hook", "bash", "--", "-"]));
+    assert!(text.contains("unset AWS_ACCESS_KEY_ID\n") && text.contains("unset AWS_AS_IDENTITY\n"));
+
+    // Data commands, help and version are handed back to run outside the hook.
+    for args in [
+        &["list"][..],
+        &["--help"],
+        &["--version"],
+        &["cache", "list"],
+        &[],
+    ] {
+        let mut all = vec!["__hook", "bash", "--"];
+        all.extend_from_slice(args);
+        let out = home.run(&moto.url(), &all);
+        assert!(out.status.success());
+        assert_eq!(stdout(&out), "command aws-as \"$@\"\n", "{args:?}");
+    }
+
+    // A usage error: exit 2 and nothing to evaluate.
+    let out = home.run(&moto.url(), &["__hook", "bash", "--", "dev", "--bogus"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn switching_without_the_shell_function_says_how() {
+    let home = Home::standard();
+    let out = home.run("http://127.0.0.1:9", &["dev"]);
+    assert_clean_failure(&out, "eval \"$(aws-as -s)\"");
+    let out = home.run("http://127.0.0.1:9", &["-"]);
+    assert_clean_failure(&out, "shell function is not loaded");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let home = Home::standard();
+    for args in [
+        &["--nope"][..],
+        &["-s", "powershell"],
+        &["export"],
+        &["dev", "extra"],
+    ] {
+        let out = home.run("http://127.0.0.1:9", args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn init_prints_one_line_and_the_script() {
+    let home = Home::standard();
+    let out = home.run("http://127.0.0.1:9", &["-s", "bash"]);
+    assert_eq!(
+        stdout(&out),
+        "eval \"$(command aws-as init bash --script)\"\n"
+    );
+    let out = home.run("http://127.0.0.1:9", &["init", "zsh"]);
+    assert_eq!(
+        stdout(&out),
+        "eval \"$(command aws-as init zsh --script)\"\n"
+    );
+    let out = home.run("http://127.0.0.1:9", &["init", "bash", "--script"]);
+    assert!(stdout(&out).contains("aws-as-deactivate()"));
+    // Detection: the parent process is the shell.
+    if require("zsh") {
+        let mut cmd = std::process::Command::new("zsh");
+        // In a command substitution, as users run it (a bare `zsh -c CMD` would exec CMD).
+        cmd.args([
+            "-fc",
+            &format!("x=$({} -s); print -r -- \"$x\"", bin().display()),
+        ]);
+        home.clean_env(&mut cmd, "http://127.0.0.1:9");
+        let out = cmd.output().unwrap();
+        assert_eq!(
+            stdout(&out),
+            "eval \"$(command aws-as init zsh --script)\"\n"
+        );
+    }
+    // Falling back to $SHELL when the parent is no shell.
+    let mut cmd = home.cmd("http://127.0.0.1:9");
+    cmd.arg("-s").env("SHELL", "/usr/bin/zsh");
+    assert!(stdout(&cmd.output().unwrap()).contains("init zsh"));
+    // Shells that come in a later version are refused clearly.
+    let out = home.run("http://127.0.0.1:9", &["-s", "fish"]);
+    assert_clean_failure(&out, "fish is not supported yet");
+}
+
+#[test]
+fn status_reports_the_identity_from_the_environment() {
+    let home = Home::standard();
+    let out = home.run("http://127.0.0.1:9", &[]);
+    assert_eq!(stdout(&out), "-\n");
+    let mut cmd = home.cmd("http://127.0.0.1:9");
+    let exp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 42 * 60
+        + 30;
+    cmd.arg("status")
+        .env("AWS_AS_IDENTITY", "dev")
+        .env("AWS_AS_EXPIRATION", exp.to_string());
+    let text = stdout(&cmd.output().unwrap());
+    assert!(text.starts_with("identity  dev\n"), "{text}");
+    assert!(text.contains("(42m left)"), "{text}");
+}

@@ -1,0 +1,11 @@
+//! aws-as's integration tests: one binary (ripgrep's layout), against a real moto STS on
+//! 127.0.0.1 and real interactive shells driven through tmux.
+
+mod support;
+
+mod cli;
+mod concurrency;
+mod failures;
+mod quoting;
+mod shells;
+mod sts;

@@ -1,0 +1,153 @@
+//! The one quoting function per dialect, fed hostile strings and read back by the real shells.
+
+use crate::support::*;
+use aws_as::shell::{Dialect, Stmt, Var};
+use std::process::Command;
+
+/// Strings that break naive quoting: quotes, expansions, history, prompt escapes, newlines,
+/// globs, options, UTF-8.
+pub const HOSTILE: &[&str] = &[
+    "",
+    " ",
+    "plain",
+    "it's",
+    "'",
+    "''",
+    "\"",
+    "\\",
+    "\\'",
+    "'\\''",
+    "$(touch canary)",
+    "`touch canary`",
+    "${HOME}",
+    "$HOME",
+    "$((1+1))",
+    "!!",
+    "!$",
+    "%F{red}%n%",
+    "\\u@\\h \\$",
+    "a\nb",
+    "trailing newline\n",
+    "\ttab",
+    "*",
+    "?",
+    "[a]",
+    "{a,b}",
+    "~",
+    "=ls",
+    "-n",
+    "--",
+    "; touch canary",
+    "| touch canary",
+    "&& touch canary",
+    "# not a comment",
+    "ünïcödé ✓ 日本",
+    "a'b\"c$d`e\\f!g%h",
+    "\u{1b}[31mred",
+];
+
+fn round_trip(shell: &str, args: &[&str], dialect: Dialect) {
+    if !require(shell) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for (i, value) in HOSTILE.iter().enumerate() {
+        let out = dir.path().join(format!("out{i}"));
+        let code = dialect
+            .render(&[Stmt::Set(Var::Identity, value.to_string())])
+            .unwrap();
+        let script = format!(
+            "{code}printf '%s' \"$AWS_AS_IDENTITY\" > '{}'\n",
+            out.display()
+        );
+        let status = Command::new(shell)
+            .args(args)
+            .arg(&script)
+            .current_dir(dir.path())
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("HOME", dir.path())
+            .status()
+            .unwrap();
+        assert!(status.success(), "{shell} failed on {value:?}");
+        let got = std::fs::read(&out).unwrap();
+        assert_eq!(got, value.as_bytes(), "{shell} changed {value:?}");
+    }
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with("out"))
+        .collect();
+    assert!(left.is_empty(), "{shell} ran injected code: {left:?}");
+}
+
+#[test]
+fn bash_reads_back_every_hostile_string() {
+    round_trip("bash", &["-c"], Dialect::Bash);
+    // An interactive-style bash with history expansion on.
+    round_trip("bash", &["-o", "histexpand", "-c"], Dialect::Bash);
+}
+
+#[test]
+fn zsh_reads_back_every_hostile_string() {
+    round_trip("zsh", &["-fc"], Dialect::Zsh);
+    // With the options that make zsh expand more: prompt_subst, ksh-style globbing, magic_equal_subst.
+    round_trip(
+        "zsh",
+        &[
+            "-o",
+            "promptsubst",
+            "-o",
+            "magicequalsubst",
+            "-o",
+            "kshglob",
+            "-c",
+        ],
+        Dialect::Zsh,
+    );
+}
+
+#[test]
+fn nul_is_refused_not_truncated() {
+    assert!(Dialect::Bash.quote("a\0b").is_err());
+    assert!(
+        Dialect::Zsh
+            .render(&[Stmt::Set(Var::Region, "x\0".into())])
+            .is_err()
+    );
+}
+
+/// A hostile identity label in the prompt is shown, never run: the prompt refers to a variable
+/// (bash) or psvar (zsh), whose value the shell does not expand again.
+#[test]
+fn hostile_label_in_a_live_prompt_is_inert() {
+    let label = "$(touch canary1)`touch canary2`%F{red}\\u!!";
+    for (shell, argv) in [
+        ("bash", vec!["bash", "--norc", "--noprofile", "-i"]),
+        ("zsh", vec!["zsh", "-f", "-i", "-o", "promptsubst"]),
+    ] {
+        if !require(shell) || !require("tmux") {
+            continue;
+        }
+        let home = Home::standard();
+        let env = vec![
+            ("HOME", home.path().display().to_string()),
+            ("PATH", path_with_bin()),
+            ("TERM", "xterm".to_string()),
+            ("AWS_AS_IDENTITY", label.to_string()),
+        ];
+        let term = crate::support::term::Term::start(&argv, &env, home.path());
+        term.run("PS1='my$ '");
+        let prompt = term.run("eval \"$(aws-as -s)\"");
+        assert_eq!(prompt, format!("({label}) my$"), "{shell}");
+        term.run("true");
+        let names: Vec<String> = std::fs::read_dir(home.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            !names.iter().any(|n| n.starts_with("canary")),
+            "{shell}: {names:?}"
+        );
+    }
+}

@@ -1,0 +1,168 @@
+//! A real interactive shell in a tmux pane: keys are typed as a user types them and the screen is
+//! read back, so prompts, the MFA question on the terminal and the prompt prefix are all real.
+
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+pub struct Term {
+    sock: PathBuf,
+    dir: tempfile::TempDir,
+    marks: Cell<u32>,
+}
+
+impl Term {
+    /// Start `argv` in a fresh tmux server with exactly `env` as its environment.
+    pub fn start(argv: &[&str], env: &[(&str, String)], cwd: &Path) -> Term {
+        let dir = tempfile::Builder::new()
+            .prefix("aws-as-term-")
+            .tempdir()
+            .unwrap();
+        let sock = dir.path().join("tmux.sock");
+        let mut cmd = Command::new("tmux");
+        cmd.arg("-S").arg(&sock).args([
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-x",
+            "220",
+            "-y",
+            "50",
+        ]);
+        cmd.arg("-c").arg(cwd).args(["--", "env", "-i"]);
+        for (k, v) in env {
+            cmd.arg(format!("{k}={v}"));
+        }
+        cmd.args(argv);
+        let status = cmd.status().expect("start tmux");
+        assert!(status.success(), "tmux new-session failed");
+        Term {
+            sock,
+            dir,
+            marks: Cell::new(0),
+        }
+    }
+
+    /// A directory for files the shell writes (environment dumps).
+    pub fn out(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-S")
+            .arg(&self.sock)
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Type `text` and press Enter.
+    pub fn type_line(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", "0", "-l", text]);
+        self.tmux(&["send-keys", "-t", "0", "Enter"]);
+    }
+
+    /// The whole scrollback, joined lines.
+    pub fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-J", "-t", "0", "-S", "-5000"])
+    }
+
+    /// Wait until `pred` holds for the screen; panic with the screen after `secs`.
+    pub fn wait_until(&self, what: &str, secs: u64, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let screen = self.screen();
+            if pred(&screen) {
+                return screen;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {what}; screen:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn wait_for(&self, needle: &str, secs: u64) -> String {
+        self.wait_until(needle, secs, |s| s.contains(needle))
+    }
+
+    /// Wait for the shell to be back at its prompt after everything typed so far, and return
+    /// that prompt line.
+    pub fn sync(&self) -> String {
+        let n = self.marks.get() + 1;
+        self.marks.set(n);
+        let mark = format!("__MARK_{n}__");
+        self.type_line(&format!("echo {mark}"));
+        let screen = self.wait_until(&mark, 60, |s| {
+            let lines: Vec<&str> = s.lines().map(str::trim_end).collect();
+            match lines.iter().rposition(|l| *l == mark) {
+                Some(i) => lines[i + 1..].iter().any(|l| !l.is_empty()),
+                None => false,
+            }
+        });
+        let lines: Vec<&str> = screen.lines().map(str::trim_end).collect();
+        let i = lines.iter().rposition(|l| *l == mark).unwrap();
+        lines[i + 1..]
+            .iter()
+            .find(|l| !l.is_empty())
+            .unwrap()
+            .to_string()
+    }
+
+    /// Type a command, wait for it to finish, and return the prompt shown afterwards.
+    pub fn run(&self, line: &str) -> String {
+        self.type_line(line);
+        self.sync()
+    }
+
+    /// The shell's exported environment, less what changes on its own.
+    pub fn env(&self, name: &str) -> BTreeMap<String, String> {
+        let file = self.out().join(format!("{name}.env"));
+        self.run(&format!("env -0 > {}", file.display()));
+        let bytes = std::fs::read(&file).unwrap();
+        bytes
+            .split(|b| *b == 0)
+            .filter(|e| !e.is_empty())
+            .filter_map(|e| {
+                let s = String::from_utf8_lossy(e);
+                let (k, v) = s.split_once('=')?;
+                Some((k.to_string(), v.to_string()))
+            })
+            .filter(|(k, _)| !matches!(k.as_str(), "_" | "OLDPWD" | "COLUMNS" | "LINES"))
+            .collect()
+    }
+
+    /// The exact bytes of a shell variable, or None when it is unset.
+    pub fn var(&self, name: &str) -> Option<String> {
+        let file = self.out().join(format!("var-{name}"));
+        let _ = std::fs::remove_file(&file);
+        self.run(&format!(
+            "if [ -n \"${{{name}+x}}\" ]; then printf '%s' \"${name}\" > {}; fi",
+            file.display()
+        ));
+        std::fs::read_to_string(&file).ok()
+    }
+
+    /// The output of `line`, written to a file by the shell.
+    pub fn output_of(&self, line: &str) -> String {
+        let file = self.out().join("output");
+        let _ = std::fs::remove_file(&file);
+        self.run(&format!("{{ {line} ; }} > {} 2>&1", file.display()));
+        std::fs::read_to_string(&file).unwrap_or_default()
+    }
+}
+
+impl Drop for Term {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .arg("-S")
+            .arg(&self.sock)
+            .arg("kill-server")
+            .output();
+    }
+}
