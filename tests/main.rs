@@ -6,6 +6,7 @@ mod support;
 mod cli;
 mod concurrency;
 mod failures;
+mod lint;
 mod quoting;
 mod shells;
 mod sts;

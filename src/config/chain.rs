@@ -274,17 +274,16 @@ pub fn resolve(profiles: &Profiles, name: &str, ambient: &Ambient) -> Result<Cha
         },
         Some(first),
     ) = (&base.keys, hops.first_mut())
+        && let Some(serial) = first.mfa_serial.clone()
     {
-        if let Some(serial) = first.mfa_serial.clone() {
-            match &base.mfa_serial {
-                None => {
-                    base.mfa_serial = Some(serial);
-                    base.mfa_process = first.mfa_process.clone().or(base.mfa_process.take());
-                    first.mfa_serial = None;
-                }
-                Some(own) if *own == serial => first.mfa_serial = None,
-                Some(_) => {}
+        match &base.mfa_serial {
+            None => {
+                base.mfa_serial = Some(serial);
+                base.mfa_process = first.mfa_process.clone().or(base.mfa_process.take());
+                first.mfa_serial = None;
             }
+            Some(own) if *own == serial => first.mfa_serial = None,
+            Some(_) => {}
         }
     }
     if base.mfa_process.is_none() && base.mfa_serial.is_some() {

@@ -85,10 +85,11 @@ pub fn obtain(
     ambient: &Ambient,
     cache: &Cache,
 ) -> Result<Credentials> {
-    if !req.refresh && req.duration.is_none() {
-        if let Some(creds) = cached(chain, cache, settings) {
-            return Ok(creds);
-        }
+    if !req.refresh
+        && req.duration.is_none()
+        && let Some(creds) = cached(chain, cache, settings)
+    {
+        return Ok(creds);
     }
     let steps = chain.steps();
     let total = steps.len();
@@ -98,12 +99,11 @@ pub fn obtain(
     for (i, step) in steps.iter().enumerate() {
         let is_target = i + 1 == total;
         let _lock = cache.lock(step.key())?;
-        let use_cache = !req.refresh && !(is_target && req.duration.is_some());
-        if use_cache {
-            if let Some(entry) = cache.read(step.key()).filter(|e| e.fresh(margin)) {
-                source = Source::Temp(entry.into());
-                continue;
-            }
+        // --refresh skips every cached step; --duration only the target, which it must fetch anew.
+        let fetch_anyway = req.refresh || (is_target && req.duration.is_some());
+        if !fetch_anyway && let Some(entry) = cache.read(step.key()).filter(|e| e.fresh(margin)) {
+            source = Source::Temp(entry.into());
+            continue;
         }
         if sts.is_none() {
             sts = Some(sts::Sts::new(chain, ambient, settings)?);
