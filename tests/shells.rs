@@ -3,9 +3,9 @@
 //! switch, clear, deactivate, and --keep-creds. After each step the exported environment and the
 //! prompt on screen are checked, and the AWS CLI from PyPI confirms the identity end to end.
 
-use crate::support::moto;
 use crate::support::term::Term;
 use crate::support::*;
+use crate::support::{moto, servers};
 use std::collections::BTreeMap;
 
 const CREDS: [&str; 4] = [
@@ -148,15 +148,40 @@ fn flow(shell: &str) {
     assert_eq!(dev_again, dev);
     assert!(moto.requests().is_empty());
 
-    // Failed switches change nothing: an unknown profile, an STS that cannot be reached, a
-    // usage error.
+    // Failed switches change nothing: an unknown profile, an STS that cannot be reached, one
+    // that refuses the MFA code, one that never answers, a malformed config, a usage error.
     let closed = format!(
         "AWS_ENDPOINT_URL=http://127.0.0.1:{} aws-as dev --mfa-code 1",
         moto::free_port()
     );
+    let refused = format!(
+        "AWS_ENDPOINT_URL={} aws-as dev --mfa-code 000000",
+        servers::error_server("403 Forbidden", servers::MFA_REJECTED)
+    );
+    let settings = term.out().join("fast.toml");
+    std::fs::write(&settings, "sts_timeout = \"2s\"\n").unwrap();
+    let hung = format!(
+        "AWS_AS_CONFIG={} AWS_ENDPOINT_URL={} aws-as dev --mfa-code 1",
+        settings.display(),
+        servers::hung_server()
+    );
+    let bad_config = term.out().join("bad-config");
+    std::fs::write(&bad_config, "not = a profile\n").unwrap();
+    let malformed = format!("AWS_CONFIG_FILE={} aws-as dev", bad_config.display());
     for (cmd, needle, code) in [
         ("aws-as nosuch", "there is no profile `nosuch`", "1"),
         (closed.as_str(), "could not reach STS", "1"),
+        (
+            refused.as_str(),
+            "AccessDenied: MultiFactorAuthentication failed",
+            "1",
+        ),
+        (hung.as_str(), "did not answer in time", "1"),
+        (
+            malformed.as_str(),
+            "could not read the AWS config files",
+            "1",
+        ),
         ("aws-as dev --bogus", "unexpected argument", "2"),
     ] {
         let out = term.output_of(&format!("{cmd}; echo \"rc=$?\""));

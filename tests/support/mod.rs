@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod moto;
+pub mod servers;
 pub mod term;
 
 pub use moto::{Moto, Recorded};
