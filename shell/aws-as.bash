@@ -18,34 +18,65 @@ __aws_as_vars='AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CRE
 # The ones `aws-as-deactivate --keep-creds` leaves in the environment.
 __aws_as_kept='AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION AWS_REGION AWS_DEFAULT_REGION'
 
-# Remember variable $1 as it is before activation, in _AWS_AS_OLD_$1. An unset variable leaves
-# _AWS_AS_OLD_$1 unset, so that unset and empty come back apart (${VAR+x}, as venv does).
+# Whether variable $1 is exported. bash 4.4 and later say so without starting a process; older
+# ones (macOS's 3.2) need `declare -p`, which only activation calls.
+__aws_as_exported() {
+    local __aws_as_attrs
+    if [ "${BASH_VERSINFO[0]}" -gt 4 ] || { [ "${BASH_VERSINFO[0]}" -eq 4 ] && [ "${BASH_VERSINFO[1]}" -ge 4 ]; }; then
+        __aws_as_attrs=${!1@a}
+    else
+        __aws_as_attrs=$(declare -p "$1" 2>/dev/null)
+        __aws_as_attrs=${__aws_as_attrs#declare -}
+        __aws_as_attrs=${__aws_as_attrs%% *}
+    fi
+    case $__aws_as_attrs in
+        *x*) return 0 ;;
+        *) return 1 ;;
+    esac
+}
+
+# Remember variable $1 as it is before activation: its value in _AWS_AS_OLD_$1 and whether it was
+# exported in _AWS_AS_OLDX_$1. An unset variable leaves both unset, so that unset and empty come
+# back apart (${VAR+x}, as venv does).
 __aws_as_save() {
+    unset "_AWS_AS_OLD_$1" "_AWS_AS_OLDX_$1"
     if [ -n "${!1+x}" ]; then
         printf -v "_AWS_AS_OLD_$1" '%s' "${!1}"
-    else
-        unset "_AWS_AS_OLD_$1"
+        if __aws_as_exported "$1"; then
+            printf -v "_AWS_AS_OLDX_$1" '%s' 1
+        fi
     fi
 }
 
-# Put variable $1 back as it was before activation: the same value, empty, or unset.
+# Put variable $1 back as it was before activation: the same value, empty, or unset, and exported
+# only if it was.
 __aws_as_restore() {
-    local __aws_as_old="_AWS_AS_OLD_$1"
-    if [ -n "${!__aws_as_old+x}" ]; then
+    local __aws_as_old="_AWS_AS_OLD_$1" __aws_as_x="_AWS_AS_OLDX_$1"
+    if [ -z "${!__aws_as_old+x}" ]; then
+        unset "$1"
+    elif [ -n "${!__aws_as_x+x}" ]; then
         export "$1=${!__aws_as_old}"
     else
-        unset "$1"
+        # shellcheck disable=SC2163 # $1 names the variable to un-export.
+        export -n "$1"
+        printf -v "$1" '%s' "${!__aws_as_old}"
     fi
 }
 
-# Put every managed variable back as it was before activation. The wrapper runs this inside the
-# command substitution (a subshell), so the binary resolves the next identity from the user's own
-# environment and never from the active identity's variables.
+# Put the credential, region and profile variables back as they were before activation, and say
+# so to the binary with _AWS_AS_PRISTINE. The function runs this in a subshell before running the
+# binary, so the binary works from the user's own environment and never takes the active
+# identity's variables for the user's. AWS_AS_IDENTITY and AWS_AS_EXPIRATION stay: they tell
+# `aws-as status` and `aws-as list` which identity this shell has.
 __aws_as_pristine() {
     local __aws_as_v IFS=' '
     for __aws_as_v in $__aws_as_vars; do
-        __aws_as_restore "$__aws_as_v"
+        case $__aws_as_v in
+            AWS_AS_IDENTITY | AWS_AS_EXPIRATION) ;;
+            *) __aws_as_restore "$__aws_as_v" ;;
+        esac
     done
+    export _AWS_AS_PRISTINE=1
 }
 
 # ---- Prompt ------------------------------------------------------------------------------------
@@ -63,12 +94,13 @@ __aws_as_prefix='(${_AWS_AS_PROMPT}) '
 
 # ---- Commands ----------------------------------------------------------------------------------
 
-# aws-as NAME | aws-as - | aws-as use NAME | any other aws-as command.
-aws-as() {
+# aws-as NAME | aws-as - | aws-as use NAME | any other aws-as command. The binary prints the code
+# for a switch; for a command that prints data it prints `__aws_as_run "$@"`.
+__aws_as_main() {
     local __aws_as_out __aws_as_rc
     if ! type -P aws-as >/dev/null; then
-        printf '%s\n' 'aws-as: could not run aws-as: it is not on PATH; install it with cargo install, or run aws-as-deactivate' >&2
-        return 127
+        printf '%s\n' 'aws-as: could not run aws-as: it is not on PATH; install it (cargo install), or run aws-as-deactivate' >&2
+        return 1
     fi
     __aws_as_out=$(
         __aws_as_pristine
@@ -84,6 +116,14 @@ aws-as() {
     return "$__aws_as_rc"
 }
 
+# Run the binary for a command that prints data, in the same reset environment as the hook.
+__aws_as_run() {
+    (
+        __aws_as_pristine
+        command aws-as "$@"
+    )
+}
+
 # Undo activation: every managed variable except those named in $1, then the prompt, then the
 # saved state. The prompt comes back byte for byte unless something else has changed it since.
 __aws_as_unload() {
@@ -93,7 +133,7 @@ __aws_as_unload() {
             *" $__aws_as_v "*) ;;
             *) __aws_as_restore "$__aws_as_v" ;;
         esac
-        unset "_AWS_AS_OLD_$__aws_as_v"
+        unset "_AWS_AS_OLD_$__aws_as_v" "_AWS_AS_OLDX_$__aws_as_v"
     done
     if [ -n "${_AWS_AS_PS1+x}" ] && [ "${PS1-}" = "$_AWS_AS_PS1" ]; then
         if [ -n "${_AWS_AS_OLD_PS1+x}" ]; then
@@ -108,23 +148,42 @@ __aws_as_unload() {
     unset _AWS_AS_PS1 _AWS_AS_OLD_PS1 _AWS_AS_PROMPT _AWS_AS_ACTIVE
 }
 
-# aws-as-deactivate [--keep-creds]: remove aws-as from this shell and restore it as it was.
-aws-as-deactivate() {
+# aws-as-deactivate [--keep-creds]: remove aws-as from this shell and restore it as it was. With
+# --keep-creds the active identity's credentials and regions stay (when there is one).
+__aws_as_deactivate() {
     local __aws_as_keep=''
     case "${1-}" in
         '') ;;
-        --keep-creds) __aws_as_keep=$__aws_as_kept ;;
+        --keep-creds)
+            if [ -n "${AWS_AS_IDENTITY-}" ]; then
+                __aws_as_keep=$__aws_as_kept
+            fi
+            ;;
         *)
             printf 'aws-as-deactivate: unknown option %s (the only one is --keep-creds)\n' "$1" >&2
             return 2
             ;;
     esac
     __aws_as_unload "$__aws_as_keep"
-    unset -f aws-as aws-as-deactivate __aws_as_save __aws_as_restore __aws_as_pristine \
-        __aws_as_prompt_sync __aws_as_unload
+    if shopt -oq posix; then
+        unalias aws-as aws-as-deactivate 2>/dev/null
+    else
+        unset -f aws-as aws-as-deactivate
+    fi
+    unset -f __aws_as_main __aws_as_run __aws_as_deactivate __aws_as_exported __aws_as_save \
+        __aws_as_restore __aws_as_pristine __aws_as_prompt_sync __aws_as_unload
     unset __aws_as_vars __aws_as_kept __aws_as_prefix
     return 0
 }
+
+# The commands as the user types them. POSIX mode forbids '-' in function names (and defining one
+# would abort the whole script), so there they are aliases.
+if shopt -oq posix; then
+    alias aws-as=__aws_as_main aws-as-deactivate=__aws_as_deactivate
+else
+    aws-as() { __aws_as_main "$@"; }
+    aws-as-deactivate() { __aws_as_deactivate "$@"; }
+fi
 
 # ---- Activation --------------------------------------------------------------------------------
 

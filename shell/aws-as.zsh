@@ -20,37 +20,50 @@ __aws_as_vars='AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CRE
 # The ones `aws-as-deactivate --keep-creds` leaves in the environment.
 __aws_as_kept='AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION AWS_REGION AWS_DEFAULT_REGION'
 
-# Remember variable $1 as it is before activation, in _AWS_AS_OLD_$1. An unset variable leaves
-# _AWS_AS_OLD_$1 unset, so that unset and empty come back apart.
+# Remember variable $1 as it is before activation: its value in _AWS_AS_OLD_$1 and whether it was
+# exported in _AWS_AS_OLDX_$1. An unset variable leaves both unset, so that unset and empty come
+# back apart.
 __aws_as_save() {
     emulate -L zsh
+    unset "_AWS_AS_OLD_$1" "_AWS_AS_OLDX_$1"
     if (( ${+parameters[$1]} )); then
         typeset -g "_AWS_AS_OLD_$1=${(P)1}"
-    else
-        unset "_AWS_AS_OLD_$1"
+        if [[ ${parameters[$1]} == *-export* ]]; then
+            typeset -g "_AWS_AS_OLDX_$1=1"
+        fi
     fi
 }
 
-# Put variable $1 back as it was before activation: the same value, empty, or unset.
+# Put variable $1 back as it was before activation: the same value, empty, or unset, and exported
+# only if it was.
 __aws_as_restore() {
     emulate -L zsh
-    local __aws_as_old="_AWS_AS_OLD_$1"
-    if (( ${+parameters[$__aws_as_old]} )); then
+    local __aws_as_old="_AWS_AS_OLD_$1" __aws_as_x="_AWS_AS_OLDX_$1"
+    if (( ! ${+parameters[$__aws_as_old]} )); then
+        unset "$1"
+    elif (( ${+parameters[$__aws_as_x]} )); then
         export "$1=${(P)__aws_as_old}"
     else
-        unset "$1"
+        typeset -g +x "$1"
+        typeset -g "$1=${(P)__aws_as_old}"
     fi
 }
 
-# Put every managed variable back as it was before activation. The wrapper runs this inside the
-# command substitution (a subshell), so the binary resolves the next identity from the user's own
-# environment and never from the active identity's variables.
+# Put the credential, region and profile variables back as they were before activation, and say
+# so to the binary with _AWS_AS_PRISTINE. The function runs this in a subshell before running the
+# binary, so the binary works from the user's own environment and never takes the active
+# identity's variables for the user's. AWS_AS_IDENTITY and AWS_AS_EXPIRATION stay: they tell
+# `aws-as status` and `aws-as list` which identity this shell has.
 __aws_as_pristine() {
     emulate -L zsh
     local __aws_as_v
     for __aws_as_v in ${(s: :)__aws_as_vars}; do
-        __aws_as_restore "$__aws_as_v"
+        case $__aws_as_v in
+            AWS_AS_IDENTITY | AWS_AS_EXPIRATION) ;;
+            *) __aws_as_restore "$__aws_as_v" ;;
+        esac
     done
+    export _AWS_AS_PRISTINE=1
 }
 
 # ---- Prompt ------------------------------------------------------------------------------------
@@ -69,13 +82,14 @@ __aws_as_prefix='(%9v) '
 
 # ---- Commands ----------------------------------------------------------------------------------
 
-# aws-as NAME | aws-as - | aws-as use NAME | any other aws-as command.
+# aws-as NAME | aws-as - | aws-as use NAME | any other aws-as command. The binary prints the code
+# for a switch; for a command that prints data it prints `__aws_as_run "$@"`.
 aws-as() {
     emulate -L zsh
     local __aws_as_out __aws_as_rc
     if ! whence -p aws-as >/dev/null; then
-        print -ru2 -- 'aws-as: could not run aws-as: it is not on PATH; install it with cargo install, or run aws-as-deactivate'
-        return 127
+        print -ru2 -- 'aws-as: could not run aws-as: it is not on PATH; install it (cargo install), or run aws-as-deactivate'
+        return 1
     fi
     __aws_as_out=$(
         __aws_as_pristine
@@ -91,6 +105,14 @@ aws-as() {
     return $__aws_as_rc
 }
 
+# Run the binary for a command that prints data, in the same reset environment as the hook.
+__aws_as_run() {
+    (
+        __aws_as_pristine
+        command aws-as "$@"
+    )
+}
+
 # Undo activation: every managed variable except those named in $1, then the prompt, then the
 # saved state. The prompt comes back byte for byte unless something else has changed it since.
 __aws_as_unload() {
@@ -100,7 +122,7 @@ __aws_as_unload() {
         if [[ " $1 " != *" $__aws_as_v "* ]]; then
             __aws_as_restore "$__aws_as_v"
         fi
-        unset "_AWS_AS_OLD_$__aws_as_v"
+        unset "_AWS_AS_OLD_$__aws_as_v" "_AWS_AS_OLDX_$__aws_as_v"
     done
     if (( ${+_AWS_AS_PS1} )) && [[ "${PS1-}" == "$_AWS_AS_PS1" ]]; then
         if (( ${+_AWS_AS_OLD_PS1} )); then
@@ -123,21 +145,26 @@ __aws_as_unload() {
     unset _AWS_AS_PS1 _AWS_AS_OLD_PS1 _AWS_AS_OLD_PSVAR_LEN _AWS_AS_OLD_PSVAR_9 _AWS_AS_ACTIVE
 }
 
-# aws-as-deactivate [--keep-creds]: remove aws-as from this shell and restore it as it was.
+# aws-as-deactivate [--keep-creds]: remove aws-as from this shell and restore it as it was. With
+# --keep-creds the active identity's credentials and regions stay (when there is one).
 aws-as-deactivate() {
     emulate -L zsh
     local __aws_as_keep=''
     case "${1-}" in
         '') ;;
-        --keep-creds) __aws_as_keep=$__aws_as_kept ;;
+        --keep-creds)
+            if [[ -n "${AWS_AS_IDENTITY-}" ]]; then
+                __aws_as_keep=$__aws_as_kept
+            fi
+            ;;
         *)
             print -ru2 -- "aws-as-deactivate: unknown option $1 (the only one is --keep-creds)"
             return 2
             ;;
     esac
     __aws_as_unload "$__aws_as_keep"
-    unfunction aws-as aws-as-deactivate __aws_as_save __aws_as_restore __aws_as_pristine \
-        __aws_as_prompt_sync __aws_as_unload
+    unfunction aws-as aws-as-deactivate __aws_as_run __aws_as_save __aws_as_restore \
+        __aws_as_pristine __aws_as_prompt_sync __aws_as_unload
     unset __aws_as_vars __aws_as_kept __aws_as_prefix
     return 0
 }

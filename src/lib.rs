@@ -18,11 +18,14 @@ use std::process::ExitCode;
 pub fn main_entry(args: Vec<OsString>) -> ExitCode {
     let cli = match cli::parse(args) {
         Ok(cli) => cli,
-        Err(err) => {
-            // clap prints help and version to stdout and usage errors to stderr.
-            let code = if err.use_stderr() { 2 } else { 0 };
+        // Help and version are data, on stdout.
+        Err(err) if !err.use_stderr() => {
             let _ = err.print();
-            return ExitCode::from(code);
+            return ExitCode::SUCCESS;
+        }
+        Err(err) => {
+            usage_error(&err);
+            return ExitCode::from(2);
         }
     };
     match cmd::run(cli) {
@@ -56,3 +59,11 @@ impl std::fmt::Display for Exit {
 }
 
 impl std::error::Error for Exit {}
+
+/// A usage error as one `aws-as: ...` line on stderr, like every other failure.
+pub fn usage_error(err: &clap::Error) {
+    let text = err.render().to_string();
+    let first = text.lines().next().unwrap_or("").trim();
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    eprintln!("aws-as: {}; see aws-as --help", util::sanitize(first));
+}

@@ -55,13 +55,35 @@ fn hook_prints_only_shell_statements() {
         all.extend_from_slice(args);
         let out = home.run(&moto.url(), &all);
         assert!(out.status.success());
-        assert_eq!(stdout(&out), "command aws-as \"$@\"\n", "{args:?}");
+        assert_eq!(stdout(&out), "__aws_as_run \"$@\"\n", "{args:?}");
     }
 
-    // A usage error: exit 2 and nothing to evaluate.
+    // A usage error: exit 2, one line, and nothing to evaluate.
     let out = home.run(&moto.url(), &["__hook", "bash", "--", "dev", "--bogus"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    assert!(stderr(&out).starts_with("aws-as: unexpected argument '--bogus'"));
+}
+
+/// The hook prints credentials as code for the shell function; run by hand on a terminal it
+/// refuses rather than show them.
+#[test]
+fn hook_never_prints_to_a_terminal() {
+    let Some(moto) = Moto::start() else { return };
+    if !require("script") {
+        return;
+    }
+    let home = Home::standard();
+    let line = format!("{} __hook bash -- dev --mfa-code 123456", bin().display());
+    let mut cmd = std::process::Command::new("script");
+    cmd.args(["-qec", &line, "/dev/null"]);
+    home.clean_env(&mut cmd, &moto.url());
+    let out = cmd.output().unwrap();
+    let text = stdout(&out);
+    assert!(text.contains("never to a terminal"), "{text}");
+    assert!(!text.contains("export AWS_"), "{text}");
+    assert!(moto.requests().is_empty());
 }
 
 #[test]
@@ -85,6 +107,8 @@ fn usage_errors_exit_2() {
         let out = home.run("http://127.0.0.1:9", args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
         assert!(out.stdout.is_empty());
+        assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+        assert!(stderr(&out).starts_with("aws-as: "), "{}", stderr(&out));
     }
 }
 
@@ -99,7 +123,7 @@ fn init_prints_one_line_and_the_script() {
     let out = home.run("http://127.0.0.1:9", &["init", "zsh"]);
     assert_eq!(
         stdout(&out),
-        "eval \"$(command aws-as init zsh --script)\"\n"
+        "eval \"`command aws-as init zsh --script`\"\n"
     );
     let out = home.run("http://127.0.0.1:9", &["init", "bash", "--script"]);
     assert!(stdout(&out).contains("aws-as-deactivate()"));
@@ -115,7 +139,7 @@ fn init_prints_one_line_and_the_script() {
         let out = cmd.output().unwrap();
         assert_eq!(
             stdout(&out),
-            "eval \"$(command aws-as init zsh --script)\"\n"
+            "eval \"`command aws-as init zsh --script`\"\n"
         );
     }
     // Falling back to $SHELL when the parent is no shell.

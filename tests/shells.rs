@@ -83,6 +83,8 @@ fn flow(shell: &str) {
     }
     let home = Home::new(&config(), &credentials());
     let term = start(shell, &home, &moto);
+    // A plain shell variable, not exported: it must come back as one.
+    term.run("AWS_DEFAULT_PROFILE=shellonly");
     let before = term.env("before");
     let ps1_before = term.var("PS1");
     assert_eq!(ps1_before.as_deref(), Some("my$ "));
@@ -115,6 +117,18 @@ fn flow(shell: &str) {
         "{}",
         term.screen()
     );
+    assert_eq!(term.var("AWS_DEFAULT_PROFILE"), None);
+
+    // Activating again with an identity active undoes the first activation completely (as venv
+    // does): the saved state stays the user's own, and the prefix does not stack.
+    assert_eq!(term.run("eval \"$(aws-as -s)\""), "(-) my$");
+    assert_eq!(term.env("reactivated"), before);
+    assert_eq!(
+        term.var("AWS_DEFAULT_PROFILE").as_deref(),
+        Some("shellonly")
+    );
+    assert_eq!(term.run("aws-as dev"), "(dev) my$");
+    assert_eq!(term.env("dev-after-reactivation"), dev);
 
     // Switch to ops: the same MFA session, so no question.
     moto.reset();
@@ -221,6 +235,10 @@ fn flow(shell: &str) {
     assert_eq!(term.run("aws-as-deactivate"), "my$");
     assert_eq!(term.env("deactivated"), before);
     assert_eq!(term.var("PS1"), ps1_before);
+    assert_eq!(
+        term.var("AWS_DEFAULT_PROFILE").as_deref(),
+        Some("shellonly")
+    );
     assert_eq!(term.output_of("set | grep -c -i 'aws_as'").trim(), "0");
     assert!(
         term.output_of("type aws-as")
@@ -274,5 +292,130 @@ fn disable_prompt() {
         assert_eq!(term.var("AWS_AS_IDENTITY").as_deref(), Some("dev"));
         assert_eq!(term.run("aws-as-deactivate"), "my$");
         assert_eq!(term.var("PS1").as_deref(), Some("my$ "));
+    }
+}
+
+/// Ctrl-C at the MFA question: the switch is abandoned, the terminal still echoes, and the shell
+/// is as it was.
+#[test]
+fn interrupt_at_the_mfa_prompt() {
+    for shell in ["bash", "zsh"] {
+        if !require(shell) || !require("tmux") {
+            continue;
+        }
+        let Some(moto) = Moto::start() else { return };
+        let home = Home::standard();
+        let term = start(shell, &home, &moto);
+        term.run("eval \"$(aws-as -s)\"");
+        let before = term.env("before");
+        term.type_line("aws-as dev");
+        term.wait_for("Enter MFA code for", 60);
+        term.keys("C-c");
+        assert_eq!(term.sync(), "(-) my$", "{shell}");
+        assert_eq!(term.env("after"), before, "{shell}");
+        let stty = term.output_of("stty -a");
+        let words: Vec<&str> = stty
+            .split(|c: char| c.is_whitespace() || c == ';')
+            .collect();
+        assert!(words.contains(&"echo"), "{shell}: {stty}");
+        assert!(moto.requests().is_empty());
+    }
+}
+
+/// credential_source = Environment takes the user's own keys, even while another identity is
+/// active, through both the switch and the commands handed back to run directly.
+#[test]
+fn environment_source_through_the_shell_function() {
+    for shell in ["bash", "zsh"] {
+        if !require(shell) || !require("tmux") {
+            continue;
+        }
+        let Some(moto) = Moto::start() else { return };
+        let config = format!(
+            "{CONFIG}\n[profile envrole]\nrole_arn = arn:aws:iam::123456789012:role/env\ncredential_source = Environment\n"
+        );
+        let home = Home::new(&config, &credentials());
+        let term = start(shell, &home, &moto);
+        term.run("export AWS_ACCESS_KEY_ID=AKIAUSERSOWNENVKEY01 AWS_SECRET_ACCESS_KEY=users-own");
+        let before = term.env("before");
+        term.run("eval \"$(aws-as -s)\"");
+        assert_eq!(term.run("aws-as dev --mfa-code 123456"), "(dev) my$");
+        moto.reset();
+        assert_eq!(
+            term.run("aws-as envrole"),
+            "(envrole) my$",
+            "{shell}: {}",
+            term.screen()
+        );
+        let reqs = moto.requests();
+        assert_eq!(reqs.len(), 1, "{reqs:?}");
+        assert_eq!(reqs[0].signing_key, "AKIAUSERSOWNENVKEY01");
+        let exported = term.output_of("aws-as export envrole --format json");
+        assert!(
+            exported.contains("assumed-role/env/"),
+            "{shell}: {exported}"
+        );
+        let list = term.output_of("aws-as list");
+        let line = list.lines().find(|l| l.contains("envrole")).unwrap_or("");
+        assert!(
+            line.starts_with("* envrole") && line.contains("cached, "),
+            "{shell}: {list}"
+        );
+        // With no identity active, --keep-creds has nothing to keep: the user's keys come back.
+        term.run("aws-as -");
+        assert_eq!(term.run("aws-as-deactivate --keep-creds"), "my$");
+        assert_eq!(term.env("after"), before, "{shell}");
+    }
+}
+
+/// Users' own shell options don't break activation, switching or deactivation.
+#[test]
+fn unusual_shell_options() {
+    let Some(moto) = Moto::start() else { return };
+    let home = Home::standard();
+    let steps = |activate: &str| {
+        [
+            "PS1='p$ '",
+            activate,
+            "aws-as dev --mfa-code 123456",
+            "printf '%s|%s|' \"$AWS_AS_IDENTITY\" \"$AWS_REGION\"",
+            "aws-as -",
+            "aws-as-deactivate",
+            "type aws-as-deactivate >/dev/null 2>&1 && left=left || left=gone",
+            "printf '%s|%s|%s\\n' \"${AWS_AS_IDENTITY-unset}\" \"$PS1\" \"$left\"",
+        ]
+        .join("\n")
+    };
+    let mut cases: Vec<(&str, Vec<String>)> = Vec::new();
+    if require("bash") {
+        let script = steps("eval \"$(aws-as -s bash)\"");
+        cases.push(("bash", vec!["--posix".into(), "-c".into(), script.clone()]));
+        cases.push(("bash", vec!["-u".into(), "-c".into(), script.clone()]));
+        let globs = format!("IFS=:\nshopt -s failglob nullglob extglob\n{script}");
+        cases.push(("bash", vec!["-c".into(), globs]));
+    }
+    if require("zsh") {
+        let unquoted = steps("eval $(aws-as -s zsh)");
+        for opts in [
+            "ksh_arrays sh_word_split",
+            "no_unset",
+            "glob_subst prompt_subst",
+        ] {
+            let script = format!("setopt {opts}\n{unquoted}");
+            cases.push(("zsh", vec!["-f".into(), "-c".into(), script]));
+        }
+    }
+    for (shell, args) in cases {
+        let mut cmd = std::process::Command::new(shell);
+        cmd.args(&args);
+        home.clean_env(&mut cmd, &moto.url());
+        let out = cmd.output().unwrap();
+        assert_eq!(
+            stdout(&out),
+            "dev|eu-west-1|unset|p$ |gone\n",
+            "{shell} {:?}: {}",
+            &args[..args.len() - 1],
+            stderr(&out)
+        );
     }
 }

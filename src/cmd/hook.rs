@@ -7,10 +7,17 @@ use super::switch::{clear_stmts, switch_stmts};
 use crate::cli::{self, Command, ShellName};
 use crate::shell::{Dialect, Stmt};
 use crate::util::print_stdout;
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use std::ffi::OsString;
+use std::io::IsTerminal;
 
 pub fn run(shell: ShellName, args: Vec<OsString>) -> Result<()> {
+    if std::io::stdout().is_terminal() {
+        bail!(
+            "could not run the shell hook: it prints credentials as shell code for the aws-as \
+             shell function, never to a terminal; run eval \"$(aws-as -s)\", then aws-as NAME"
+        );
+    }
     let dialect = Dialect::for_shell(shell)?;
     let mut argv: Vec<OsString> = vec!["aws-as".into()];
     argv.extend(args.into_iter().skip_while(|a| a == "--"));
@@ -19,7 +26,7 @@ pub fn run(shell: ShellName, args: Vec<OsString>) -> Result<()> {
         // Help and version are data: let the wrapper run the binary directly to print them.
         Err(err) if !err.use_stderr() => return print_stdout(&dialect.render(&[Stmt::Delegate])?),
         Err(err) => {
-            let _ = err.print();
+            crate::usage_error(&err);
             return Err(crate::Exit(2).into());
         }
     };

@@ -32,16 +32,18 @@ pub fn run() -> Result<()> {
 /// The ARN recorded in the cache for the credentials that are in the environment now, if the
 /// cache still holds them. Never calls the network.
 fn arn_of(identity: &str) -> Option<String> {
-    let key_id = std::env::var("AWS_ACCESS_KEY_ID").ok()?;
+    let key_id = std::env::var("AWS_ACCESS_KEY_ID").unwrap_or_default();
     let profiles = Profiles::load().ok()?;
     let mut ambient = Ambient::from_env();
     ambient.active_identity = None;
     let chain = resolve(&profiles, identity, &ambient).ok()?;
-    let settings = Settings::load().ok()?;
-    let mut lenient = settings.clone();
+    let mut lenient = Settings::load().ok()?;
     lenient.refresh_margin = std::time::Duration::ZERO;
     let creds = cached(&chain, &Cache::from_env().ok()?, &lenient)?;
-    (creds.access_key_id == key_id)
+    // Run by the shell function, the credential variables are the pre-activation ones (see
+    // __aws_as_pristine), so only a direct run can check that the cache holds these very keys.
+    let pristine = std::env::var_os("_AWS_AS_PRISTINE").is_some();
+    (pristine || creds.access_key_id == key_id)
         .then_some(creds.arn)
         .flatten()
 }

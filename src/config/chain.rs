@@ -102,10 +102,12 @@ pub struct Ambient {
 
 impl Ambient {
     /// Read from the process environment. When an aws-as identity is active here, its variables
-    /// are aws-as's own output, not the user's, so they are never used as a source.
+    /// are aws-as's own output, not the user's, so they are never used as a source; unless the
+    /// shell function has put them back to their pre-activation values and says so with
+    /// `_AWS_AS_PRISTINE`.
     pub fn from_env() -> Ambient {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        let active_identity = var("AWS_AS_IDENTITY");
+        let active_identity = var("AWS_AS_IDENTITY").filter(|_| var("_AWS_AS_PRISTINE").is_none());
         let endpoint_vars = [
             "AWS_ENDPOINT_URL",
             "AWS_ENDPOINT_URL_STS",
@@ -189,6 +191,13 @@ pub fn resolve(profiles: &Profiles, name: &str, ambient: &Ambient) -> Result<Cha
         }
         visited.push(current.clone());
 
+        // A source profile with keys of its own is used for those keys even when it also has a
+        // role_arn: the SDKs and the AWS CLI prioritise static credentials after the first hop.
+        if visited.len() > 1
+            && let Some(base) = static_base(profile, &current)?
+        {
+            break base;
+        }
         if profile.get("role_arn").is_some() {
             let role_arn = get(profile, "role_arn")
                 .ok_or_else(|| anyhow!("profile `{current}` has an empty role_arn"))?
@@ -434,6 +443,9 @@ impl Chain {
                 hop.role_session_name.as_deref().unwrap_or(""),
                 hop.source_identity.as_deref().unwrap_or(""),
                 hop.mfa_serial.as_deref().unwrap_or(""),
+                &hop.duration_seconds
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
             ]);
             prev = key.clone();
             steps.push(Step::Role { key, index });
@@ -520,8 +532,17 @@ mfa_serial = arn:aws:iam::111111111111:mfa/bob
 
 [profile sso]
 sso_session = corp
+
+[profile mixed]
+role_arn = arn:aws:iam::1:role/mixed
+source_profile = user
+mfa_serial = arn:aws:iam::111111111111:mfa/mixed
+
+[profile onmixed]
+role_arn = arn:aws:iam::1:role/top
+source_profile = mixed
 "#;
-    const CREDS: &str = "[user]\naws_access_key_id = AKIAUSER\naws_secret_access_key = s3cret\n\n[plain]\naws_access_key_id = AKIAPLAIN\naws_secret_access_key = pl41n\n";
+    const CREDS: &str = "[user]\naws_access_key_id = AKIAUSER\naws_secret_access_key = s3cret\n\n[plain]\naws_access_key_id = AKIAPLAIN\naws_secret_access_key = pl41n\n\n[mixed]\naws_access_key_id = AKIAMIXED\naws_secret_access_key = m1xed\n";
 
     fn profiles() -> Profiles {
         Profiles::from_strings(CONFIG, CREDS).unwrap()
@@ -606,6 +627,36 @@ sso_session = corp
         );
         assert_eq!(c.hops[0].mfa_serial, None);
         assert_eq!(c.steps().len(), 2);
+    }
+
+    /// As the SDKs and the AWS CLI do: after the first hop, a profile's own keys win over its
+    /// role_arn. As the target, its role_arn wins.
+    #[test]
+    fn source_profile_with_keys_and_a_role_uses_its_keys() {
+        let c = resolve(&profiles(), "onmixed", &Ambient::default()).unwrap();
+        assert_eq!(c.base.keys.access_key_id(), "AKIAMIXED");
+        assert_eq!(
+            c.base.mfa_serial.as_deref(),
+            Some("arn:aws:iam::111111111111:mfa/mixed")
+        );
+        assert_eq!(c.hops.len(), 1);
+        assert_eq!(c.hops[0].role_arn, "arn:aws:iam::1:role/top");
+        let m = resolve(&profiles(), "mixed", &Ambient::default()).unwrap();
+        assert_eq!(m.base.keys.access_key_id(), "AKIAUSER");
+        assert_eq!(m.hops[0].role_arn, "arn:aws:iam::1:role/mixed");
+    }
+
+    #[test]
+    fn duration_is_part_of_the_key() {
+        let a = resolve(&profiles(), "dev", &Ambient::default()).unwrap();
+        let edited = CONFIG.replace("duration_seconds = 1800", "duration_seconds = 3600");
+        let b = resolve(
+            &Profiles::from_strings(&edited, CREDS).unwrap(),
+            "dev",
+            &Ambient::default(),
+        )
+        .unwrap();
+        assert_ne!(a.steps()[1].key(), b.steps()[1].key());
     }
 
     #[test]

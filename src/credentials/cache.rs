@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 const FORMAT_VERSION: u32 = 1;
@@ -95,7 +95,12 @@ impl Cache {
                 self.dir.display()
             )
         };
-        fs::create_dir_all(&self.dir).with_context(ctx)?;
+        // Created 0700 (less the umask, which can only take away), then made exactly 0700.
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&self.dir)
+            .with_context(ctx)?;
         let meta = fs::metadata(&self.dir).with_context(ctx)?;
         if meta.permissions().mode() & 0o777 != 0o700 {
             fs::set_permissions(&self.dir, fs::Permissions::from_mode(0o700)).with_context(ctx)?;

@@ -62,8 +62,8 @@ pub enum Stmt {
     Unset(Var),
     /// Return the variable to its pre-activation state (value, empty, or unset).
     Restore(Var),
-    /// Run the binary again with the wrapper's own arguments, outside the hook: for commands
-    /// that print data rather than change the shell.
+    /// Run the binary again with the wrapper's own arguments, outside the hook (but in the same
+    /// reset environment): for commands that print data rather than change the shell.
     Delegate,
 }
 
@@ -102,9 +102,14 @@ impl Dialect {
     }
 
     /// What `aws-as -s` prints: one line that loads the script. One line survives the unquoted
-    /// `eval $(aws-as -s)` intact, which the commented, multi-line script itself would not.
+    /// `eval $(aws-as -s)` intact, which the commented, multi-line script itself would not. zsh
+    /// gets backquotes instead of `$(`: with glob_subst set, zsh takes the unquoted output's
+    /// words for patterns, and `(` or `|` would make them fail to match.
     pub fn bootstrap(self) -> String {
-        format!("eval \"$(command aws-as init {} --script)\"\n", self.name())
+        match self {
+            Dialect::Bash => "eval \"$(command aws-as init bash --script)\"\n".to_string(),
+            Dialect::Zsh => "eval \"`command aws-as init zsh --script`\"\n".to_string(),
+        }
     }
 
     /// Quote a value so that the shell reads it back byte for byte.

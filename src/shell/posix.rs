@@ -31,7 +31,7 @@ pub fn render(stmts: &[Stmt]) -> Result<String> {
             }
             Stmt::Unset(var) => out.push_str(&format!("unset {}\n", var.name())),
             Stmt::Restore(var) => out.push_str(&format!("__aws_as_restore {}\n", var.name())),
-            Stmt::Delegate => out.push_str("command aws-as \"$@\"\n"),
+            Stmt::Delegate => out.push_str("__aws_as_run \"$@\"\n"),
         }
     }
     Ok(out)

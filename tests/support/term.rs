@@ -67,6 +67,11 @@ impl Term {
         self.tmux(&["send-keys", "-t", "0", "Enter"]);
     }
 
+    /// Press a key, by tmux's name for it (`C-c`, `Enter`).
+    pub fn keys(&self, key: &str) {
+        self.tmux(&["send-keys", "-t", "0", key]);
+    }
+
     /// The whole scrollback, joined lines.
     pub fn screen(&self) -> String {
         self.tmux(&["capture-pane", "-p", "-J", "-t", "0", "-S", "-5000"])
