@@ -84,8 +84,8 @@ fn round_trip(shell: &str, args: &[&str], dialect: Dialect) {
 #[test]
 fn bash_reads_back_every_hostile_string() {
     round_trip("bash", &["-c"], Dialect::Bash);
-    // An interactive-style bash with history expansion on.
-    round_trip("bash", &["-o", "histexpand", "-c"], Dialect::Bash);
+    // POSIX mode changes how some words are read.
+    round_trip("bash", &["--posix", "-c"], Dialect::Bash);
 }
 
 #[test]
@@ -141,6 +141,58 @@ fn hostile_label_in_a_live_prompt_is_inert() {
         let prompt = term.run("eval \"$(aws-as -s)\"");
         assert_eq!(prompt, format!("({label}) my$"), "{shell}");
         term.run("true");
+        let names: Vec<String> = std::fs::read_dir(home.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            !names.iter().any(|n| n.starts_with("canary")),
+            "{shell}: {names:?}"
+        );
+    }
+}
+
+/// The same strings through an interactive shell (history expansion on, as users have it), the
+/// way the shell function applies them: `eval` of captured output.
+#[test]
+fn interactive_shells_read_back_every_hostile_string() {
+    for (shell, dialect, argv) in [
+        (
+            "bash",
+            Dialect::Bash,
+            vec!["bash", "--norc", "--noprofile", "-i"],
+        ),
+        ("zsh", Dialect::Zsh, vec!["zsh", "-f", "-i"]),
+    ] {
+        if !require(shell) || !require("tmux") {
+            continue;
+        }
+        let home = Home::standard();
+        let env = vec![
+            ("HOME", home.path().display().to_string()),
+            ("PATH", "/usr/bin:/bin".to_string()),
+            ("TERM", "xterm".to_string()),
+        ];
+        let term = crate::support::term::Term::start(&argv, &env, home.path());
+        term.run("PS1='my$ '");
+        for (i, value) in HOSTILE.iter().enumerate() {
+            let code = term.out().join(format!("code{i}"));
+            let out = term.out().join(format!("out{i}"));
+            let rendered = dialect
+                .render(&[Stmt::Set(Var::Identity, value.to_string())])
+                .unwrap();
+            std::fs::write(&code, rendered).unwrap();
+            term.run(&format!(
+                "__out=$(cat '{}'); eval \"$__out\"; printf '%s' \"$AWS_AS_IDENTITY\" > '{}'",
+                code.display(),
+                out.display()
+            ));
+            assert_eq!(
+                std::fs::read(&out).unwrap(),
+                value.as_bytes(),
+                "{shell}: {value:?}"
+            );
+        }
         let names: Vec<String> = std::fs::read_dir(home.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
