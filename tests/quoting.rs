@@ -81,6 +81,18 @@ fn round_trip(shell: &str, args: &[&str], dialect: Dialect) {
     assert!(left.is_empty(), "{shell} ran injected code: {left:?}");
 }
 
+/// No injected `touch canary...` ran in `dir`.
+fn assert_no_canary(dir: &std::path::Path, shell: &str) {
+    let names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !names.iter().any(|n| n.starts_with("canary")),
+        "{shell} ran injected code: {names:?}"
+    );
+}
+
 #[test]
 fn bash_reads_back_every_hostile_string() {
     round_trip("bash", &["-c"], Dialect::Bash);
@@ -141,14 +153,7 @@ fn hostile_label_in_a_live_prompt_is_inert() {
         let prompt = term.run("eval \"$(aws-as -s)\"");
         assert_eq!(prompt, format!("({label}) my$"), "{shell}");
         term.run("true");
-        let names: Vec<String> = std::fs::read_dir(home.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        assert!(
-            !names.iter().any(|n| n.starts_with("canary")),
-            "{shell}: {names:?}"
-        );
+        assert_no_canary(home.path(), shell);
     }
 }
 
@@ -193,13 +198,6 @@ fn interactive_shells_read_back_every_hostile_string() {
                 "{shell}: {value:?}"
             );
         }
-        let names: Vec<String> = std::fs::read_dir(home.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        assert!(
-            !names.iter().any(|n| n.starts_with("canary")),
-            "{shell}: {names:?}"
-        );
+        assert_no_canary(home.path(), shell);
     }
 }

@@ -44,6 +44,18 @@ fn start(shell: &str, home: &Home, moto: &Moto) -> Term {
     term
 }
 
+/// moto, a HOME with `config`, and `shell` started in a terminal: None (after saying so) where
+/// the shell or tmux is missing outside CI.
+fn session(shell: &str, config: &str) -> Option<(Moto, Home, Term)> {
+    if !require(shell) || !require("tmux") {
+        return None;
+    }
+    let moto = Moto::start()?;
+    let home = Home::new(config, &credentials());
+    let term = start(shell, &home, &moto);
+    Some((moto, home, term))
+}
+
 fn assert_identity(env: &BTreeMap<String, String>, name: &str, region: &str) {
     for v in CREDS {
         assert!(
@@ -280,12 +292,9 @@ fn zsh_flow() {
 #[test]
 fn disable_prompt() {
     for shell in ["bash", "zsh"] {
-        if !require(shell) || !require("tmux") {
+        let Some((_moto, _home, term)) = session(shell, CONFIG) else {
             continue;
-        }
-        let Some(moto) = Moto::start() else { return };
-        let home = Home::standard();
-        let term = start(shell, &home, &moto);
+        };
         term.run("AWS_AS_DISABLE_PROMPT=1");
         assert_eq!(term.run("eval \"$(aws-as -s)\""), "my$");
         assert_eq!(term.run("aws-as dev --mfa-code 123456"), "my$");
@@ -300,12 +309,9 @@ fn disable_prompt() {
 #[test]
 fn interrupt_at_the_mfa_prompt() {
     for shell in ["bash", "zsh"] {
-        if !require(shell) || !require("tmux") {
+        let Some((moto, _home, term)) = session(shell, CONFIG) else {
             continue;
-        }
-        let Some(moto) = Moto::start() else { return };
-        let home = Home::standard();
-        let term = start(shell, &home, &moto);
+        };
         term.run("eval \"$(aws-as -s)\"");
         let before = term.env("before");
         term.type_line("aws-as dev");
@@ -326,16 +332,13 @@ fn interrupt_at_the_mfa_prompt() {
 /// active, through both the switch and the commands handed back to run directly.
 #[test]
 fn environment_source_through_the_shell_function() {
+    let config = format!(
+        "{CONFIG}\n[profile envrole]\nrole_arn = arn:aws:iam::123456789012:role/env\ncredential_source = Environment\n"
+    );
     for shell in ["bash", "zsh"] {
-        if !require(shell) || !require("tmux") {
+        let Some((moto, _home, term)) = session(shell, &config) else {
             continue;
-        }
-        let Some(moto) = Moto::start() else { return };
-        let config = format!(
-            "{CONFIG}\n[profile envrole]\nrole_arn = arn:aws:iam::123456789012:role/env\ncredential_source = Environment\n"
-        );
-        let home = Home::new(&config, &credentials());
-        let term = start(shell, &home, &moto);
+        };
         term.run("export AWS_ACCESS_KEY_ID=AKIAUSERSOWNENVKEY01 AWS_SECRET_ACCESS_KEY=users-own");
         let before = term.env("before");
         term.run("eval \"$(aws-as -s)\"");
