@@ -14,27 +14,43 @@ pub fn run(action: CacheAction) -> Result<()> {
 }
 
 fn list(cache: &Cache) -> Result<()> {
-    let mut out = String::new();
+    let mut rows: Vec<[String; 5]> = Vec::new();
     for (key, entry) in cache.entries()? {
-        match entry {
-            Some(e) => out.push_str(&format!(
-                "{key}  {:<7}  {:<10}  {}  {}\n",
+        rows.push(match entry {
+            Some(e) => [
+                key,
                 e.kind,
                 human_left(e.expiration - now_epoch()),
                 sanitize(&e.profile),
                 sanitize(e.arn.as_deref().unwrap_or("-")),
-            )),
-            None => out.push_str(&format!("{key}  unreadable (replaced on next use)\n")),
-        }
+            ],
+            None => [
+                key,
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                "unreadable (replaced on next use)".into(),
+            ],
+        });
     }
-    if out.is_empty() {
+    if rows.is_empty() {
         eprintln!("aws-as: the cache in {} is empty", cache.dir().display());
         return Ok(());
     }
-    print_stdout(&format!(
-        "KEY{}  KIND     LEFT        PROFILE  ARN\n{out}",
-        " ".repeat(29)
-    ))
+    rows.insert(
+        0,
+        ["KEY", "KIND", "LEFT", "PROFILE", "ARN"].map(String::from),
+    );
+    let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0);
+    let (w0, w1, w2, w3) = (width(0), width(1), width(2), width(3));
+    let mut out = String::new();
+    for r in &rows {
+        out.push_str(&format!(
+            "{:w0$}  {:w1$}  {:w2$}  {:w3$}  {}\n",
+            r[0], r[1], r[2], r[3], r[4]
+        ));
+    }
+    print_stdout(&out)
 }
 
 fn clear(cache: &Cache, name: Option<&str>) -> Result<()> {
