@@ -31,10 +31,10 @@ pub fn main_entry(args: Vec<OsString>) -> ExitCode {
     match cmd::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if util::is_broken_pipe(&err) => ExitCode::SUCCESS,
-        Err(err) if err.downcast_ref::<Exit>().is_some() => {
-            ExitCode::from(err.downcast_ref::<Exit>().map_or(1, |e| e.0))
-        }
         Err(err) => {
+            if let Some(Exit(code)) = err.downcast_ref::<Exit>() {
+                return ExitCode::from(*code);
+            }
             // One line, whatever the causes look like (the SDK's parse errors span several).
             let message = format!("{err:#}");
             let message: Vec<&str> = message

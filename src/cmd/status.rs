@@ -20,13 +20,15 @@ pub fn run() -> Result<()> {
         out.push_str(&format!("arn       {}\n", sanitize(&arn)));
     }
     if let Some(exp) = expiration {
-        out.push_str(&format!(
-            "expires   {} ({} left)\n",
-            super::iso8601(exp),
-            human_left(exp - now_epoch())
-        ));
+        let left = exp - now_epoch();
+        let left = if left > 0 {
+            format!("{} left", human_left(left))
+        } else {
+            "expired".into()
+        };
+        out.push_str(&format!("expires   {} ({left})\n", super::iso8601(exp)));
     }
-    print_stdout(&out.replace("(expired left)", "(expired)"))
+    print_stdout(&out)
 }
 
 /// The ARN recorded in the cache for the credentials that are in the environment now, if the
