@@ -81,16 +81,61 @@ __aws_as_pristine() {
 
 # ---- Prompt ------------------------------------------------------------------------------------
 
-# The label lives in _AWS_AS_PROMPT and PS1 refers to it. bash expands ${...} in PS1 once per
-# redraw and never re-parses the result, so no profile name can inject prompt escapes or $(...).
-# Nothing here starts a process.
-__aws_as_prompt_sync() {
-    _AWS_AS_PROMPT=${AWS_AS_IDENTITY:--}
+# Store the label the binary computed. $1 is the whole label, fixed at switch time. When the
+# format shows the time left, $2, $3 and $4 are the text before it, the expiry in Unix seconds and
+# the text after; bash 5 reads the clock without a process (EPOCHSECONDS), so there the label
+# counts down on every prompt, from PROMPT_COMMAND.
+__aws_as_label() {
+    _AWS_AS_PROMPT=$1
+    if [ "$#" -eq 4 ] && [ -n "${EPOCHSECONDS-}" ] && [ -n "${_AWS_AS_PS1+x}" ]; then
+        _AWS_AS_PHEAD=$2 _AWS_AS_PEXP=$3 _AWS_AS_PTAIL=$4
+        if [ -z "${_AWS_AS_PC+x}" ]; then
+            # Run first, and remember exactly what was there, to give it back on deactivation.
+            if [ -n "${PROMPT_COMMAND+x}" ]; then
+                _AWS_AS_OLD_PC=$PROMPT_COMMAND
+            fi
+            PROMPT_COMMAND="__aws_as_tick${PROMPT_COMMAND:+;$PROMPT_COMMAND}"
+            _AWS_AS_PC=$PROMPT_COMMAND
+        fi
+        __aws_as_tick
+    else
+        unset _AWS_AS_PHEAD _AWS_AS_PEXP _AWS_AS_PTAIL
+    fi
 }
 
-# What goes in front of PS1: a reference to the label, not the label itself.
+# The label as it reads now: the time left, `1h05m` or `42m`, or `expired`. It keeps $? for
+# whatever runs after it in PROMPT_COMMAND and for PS1. Nothing here starts a process.
+__aws_as_tick() {
+    local __aws_as_rc=$? __aws_as_s __aws_as_t
+    if [ -n "${_AWS_AS_PEXP-}" ]; then
+        __aws_as_s=$((_AWS_AS_PEXP - EPOCHSECONDS))
+        if ((__aws_as_s <= 0)); then
+            __aws_as_t=expired
+        elif ((__aws_as_s >= 3600)); then
+            printf -v __aws_as_t '%dh%02dm' $((__aws_as_s / 3600)) $((__aws_as_s % 3600 / 60))
+        else
+            __aws_as_t=$((__aws_as_s / 60))m
+        fi
+        _AWS_AS_PROMPT=$_AWS_AS_PHEAD$__aws_as_t$_AWS_AS_PTAIL
+    fi
+    return "$__aws_as_rc"
+}
+
+# What goes in front of PS1: a reference to the label, not the label itself. bash expands ${...}
+# in PS1 once per redraw and never re-parses the result, so no profile name can inject prompt
+# escapes or $(...). Nothing here starts a process.
 # shellcheck disable=SC2016 # PS1 must refer to the variable, not hold its value.
-__aws_as_prefix='(${_AWS_AS_PROMPT}) '
+__aws_as_prefix='${_AWS_AS_PROMPT}'
+
+# Ask the binary for the label of the identity this shell has now (none, or one inherited from
+# the parent shell), following prompt_format.
+__aws_as_ask_label() {
+    local __aws_as_out
+    __aws_as_out=$(
+        __aws_as_pristine
+        command aws-as __label bash
+    ) && eval "$__aws_as_out"
+}
 
 # ---- Commands ----------------------------------------------------------------------------------
 
@@ -111,9 +156,6 @@ __aws_as_main() {
         return "$__aws_as_rc"
     fi
     eval "$__aws_as_out"
-    __aws_as_rc=$?
-    __aws_as_prompt_sync
-    return "$__aws_as_rc"
 }
 
 # Run the binary for a command that prints data, in the same reset environment as the hook.
@@ -141,11 +183,25 @@ __aws_as_unload() {
         else
             unset PS1
         fi
-    elif [ -n "${PS1-}" ]; then
+    elif [ -n "${_AWS_AS_PS1+x}" ] && [ -n "${PS1-}" ]; then
         # Something rewrote PS1 after activation: keep its change, drop only our prefix.
         PS1=${PS1/"$__aws_as_prefix"/}
     fi
-    unset _AWS_AS_PS1 _AWS_AS_OLD_PS1 _AWS_AS_PROMPT _AWS_AS_ACTIVE
+    # PROMPT_COMMAND likewise, when the label counted down.
+    if [ -n "${_AWS_AS_PC+x}" ]; then
+        if [ "${PROMPT_COMMAND-}" = "$_AWS_AS_PC" ]; then
+            if [ -n "${_AWS_AS_OLD_PC+x}" ]; then
+                PROMPT_COMMAND=$_AWS_AS_OLD_PC
+            else
+                unset PROMPT_COMMAND
+            fi
+        elif [ -n "${PROMPT_COMMAND-}" ]; then
+            PROMPT_COMMAND=${PROMPT_COMMAND/__aws_as_tick;/}
+            PROMPT_COMMAND=${PROMPT_COMMAND/__aws_as_tick/}
+        fi
+    fi
+    unset _AWS_AS_PS1 _AWS_AS_OLD_PS1 _AWS_AS_PROMPT _AWS_AS_PHEAD _AWS_AS_PEXP _AWS_AS_PTAIL \
+        _AWS_AS_PC _AWS_AS_OLD_PC _AWS_AS_ACTIVE
 }
 
 # aws-as-deactivate [--keep-creds]: remove aws-as from this shell and restore it as it was. With
@@ -171,7 +227,8 @@ __aws_as_deactivate() {
         unset -f aws-as aws-as-deactivate
     fi
     unset -f __aws_as_main __aws_as_run __aws_as_deactivate __aws_as_exported __aws_as_save \
-        __aws_as_restore __aws_as_pristine __aws_as_prompt_sync __aws_as_unload
+        __aws_as_restore __aws_as_pristine __aws_as_label __aws_as_tick __aws_as_ask_label \
+        __aws_as_unload
     unset __aws_as_vars __aws_as_kept __aws_as_prefix
     return 0
 }
@@ -200,7 +257,6 @@ __aws_as_activate() {
         __aws_as_save "$__aws_as_v"
     done
     _AWS_AS_ACTIVE=1
-    __aws_as_prompt_sync
     # PS1 can only refer to the label when bash expands variables in prompts (promptvars, on by
     # default). AWS_AS_DISABLE_PROMPT opts out, for prompt frameworks that show AWS_AS_IDENTITY.
     if [ -z "${AWS_AS_DISABLE_PROMPT-}" ] && shopt -q promptvars; then
@@ -209,6 +265,8 @@ __aws_as_activate() {
         fi
         _AWS_AS_PS1=$__aws_as_prefix${PS1-}
         PS1=$_AWS_AS_PS1
+        __aws_as_label "(${AWS_AS_IDENTITY:--}) "
+        __aws_as_ask_label
     fi
 }
 

@@ -71,14 +71,59 @@ __aws_as_pristine() {
 # The label lives in psvar[9] and the prompt shows it with %9v. zsh inserts that value as it is,
 # after prompt_subst and % expansion, so no profile name can inject prompt escapes or $(...).
 # Nothing here starts a process.
-__aws_as_prompt_sync() {
-    if (( ${+_AWS_AS_OLD_PSVAR_LEN} )); then
-        psvar[9]=${AWS_AS_IDENTITY:--}
+
+# Store the label the binary computed. $1 is the whole label, fixed at switch time. When the
+# format shows the time left, $2, $3 and $4 are the text before it, the expiry in Unix seconds and
+# the text after, and a precmd hook counts down from them with zsh/datetime's EPOCHSECONDS.
+__aws_as_label() {
+    emulate -L zsh
+    (( ${+_AWS_AS_OLD_PSVAR_LEN} )) || return 0
+    psvar[9]=$1
+    if (( $# == 4 )); then
+        if ! zmodload -e zsh/datetime; then
+            zmodload zsh/datetime 2>/dev/null || return 0
+            typeset -g _AWS_AS_ZMOD=1
+        fi
+        typeset -g _AWS_AS_PHEAD=$2 _AWS_AS_PEXP=$3 _AWS_AS_PTAIL=$4
+        if (( ! ${+_AWS_AS_PRECMD} )); then
+            typeset -g _AWS_AS_PRECMD=${+precmd_functions}
+            precmd_functions+=(__aws_as_tick)
+        fi
+        __aws_as_tick
+    else
+        unset _AWS_AS_PHEAD _AWS_AS_PEXP _AWS_AS_PTAIL
     fi
 }
 
+# The label as it reads now: the time left, `1h05m` or `42m`, or `expired`.
+__aws_as_tick() {
+    emulate -L zsh
+    (( ${+_AWS_AS_PEXP} )) || return 0
+    local -i s=$(( _AWS_AS_PEXP - EPOCHSECONDS ))
+    local t
+    if (( s <= 0 )); then
+        t=expired
+    elif (( s >= 3600 )); then
+        t=$(( s / 3600 ))h${(l:2::0:)$(( s % 3600 / 60 ))}m
+    else
+        t=$(( s / 60 ))m
+    fi
+    psvar[9]=$_AWS_AS_PHEAD$t$_AWS_AS_PTAIL
+}
+
 # What goes in front of PS1.
-__aws_as_prefix='(%9v) '
+__aws_as_prefix='%9v'
+
+# Ask the binary for the label of the identity this shell has now (none, or one inherited from
+# the parent shell), following prompt_format.
+__aws_as_ask_label() {
+    emulate -L zsh
+    local __aws_as_out
+    __aws_as_out=$(
+        __aws_as_pristine
+        command aws-as __label zsh
+    ) && eval "$__aws_as_out"
+}
 
 # ---- Commands ----------------------------------------------------------------------------------
 
@@ -100,9 +145,6 @@ aws-as() {
         return $__aws_as_rc
     fi
     eval "$__aws_as_out"
-    __aws_as_rc=$?
-    __aws_as_prompt_sync
-    return $__aws_as_rc
 }
 
 # Run the binary for a command that prints data, in the same reset environment as the hook.
@@ -134,6 +176,16 @@ __aws_as_unload() {
         # Something rewrote PS1 after activation: keep its change, drop only our prefix.
         PS1=${PS1/"$__aws_as_prefix"/}
     fi
+    # The countdown hook, and the module it needed if aws-as loaded it.
+    if (( ${+_AWS_AS_PRECMD} )); then
+        precmd_functions=(${precmd_functions:#__aws_as_tick})
+        if (( ! _AWS_AS_PRECMD && ${#precmd_functions} == 0 )); then
+            unset precmd_functions
+        fi
+    fi
+    if (( ${+_AWS_AS_ZMOD} )); then
+        zmodload -u zsh/datetime 2>/dev/null
+    fi
     # psvar back to its old length and ninth element.
     if (( ${+_AWS_AS_OLD_PSVAR_LEN} )); then
         if (( _AWS_AS_OLD_PSVAR_LEN < 9 )); then
@@ -142,7 +194,8 @@ __aws_as_unload() {
             psvar[9]=$_AWS_AS_OLD_PSVAR_9
         fi
     fi
-    unset _AWS_AS_PS1 _AWS_AS_OLD_PS1 _AWS_AS_OLD_PSVAR_LEN _AWS_AS_OLD_PSVAR_9 _AWS_AS_ACTIVE
+    unset _AWS_AS_PS1 _AWS_AS_OLD_PS1 _AWS_AS_OLD_PSVAR_LEN _AWS_AS_OLD_PSVAR_9 _AWS_AS_ACTIVE \
+        _AWS_AS_PHEAD _AWS_AS_PEXP _AWS_AS_PTAIL _AWS_AS_PRECMD _AWS_AS_ZMOD
 }
 
 # aws-as-deactivate [--keep-creds]: remove aws-as from this shell and restore it as it was. With
@@ -164,7 +217,7 @@ aws-as-deactivate() {
     esac
     __aws_as_unload "$__aws_as_keep"
     unfunction aws-as aws-as-deactivate __aws_as_run __aws_as_save __aws_as_restore \
-        __aws_as_pristine __aws_as_prompt_sync __aws_as_unload
+        __aws_as_pristine __aws_as_label __aws_as_tick __aws_as_ask_label __aws_as_unload
     unset __aws_as_vars __aws_as_kept __aws_as_prefix
     return 0
 }
@@ -189,12 +242,13 @@ __aws_as_activate() {
     if [[ -z "${AWS_AS_DISABLE_PROMPT-}" ]]; then
         typeset -g _AWS_AS_OLD_PSVAR_LEN=${#psvar}
         typeset -g _AWS_AS_OLD_PSVAR_9=${psvar[9]-}
-        __aws_as_prompt_sync
         if (( ${+PS1} )); then
             typeset -g _AWS_AS_OLD_PS1=$PS1
         fi
         typeset -g _AWS_AS_PS1=$__aws_as_prefix${PS1-}
         PS1=$_AWS_AS_PS1
+        __aws_as_label "(${AWS_AS_IDENTITY:--}) "
+        __aws_as_ask_label
     fi
 }
 

@@ -84,6 +84,12 @@ pub enum Command {
         #[arg(long, hide = true)]
         script: bool,
     },
+    /// Used by the shell integration: prints the prompt label for the shell's current identity
+    #[command(name = "__label", hide = true)]
+    Label {
+        #[arg(value_enum)]
+        shell: ShellName,
+    },
     /// Used by the shell integration: prints shell code for the wrapper to evaluate
     #[command(name = "__hook", hide = true)]
     Hook {

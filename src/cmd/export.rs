@@ -7,8 +7,9 @@ use anyhow::{Context, Result};
 use std::io::IsTerminal;
 
 pub fn run(name: &str, format: ExportFormat, args: &ObtainArgs) -> Result<()> {
-    let (chain, creds) =
-        super::credentials_for(name, args).with_context(|| format!("could not export `{name}`"))?;
+    let settings = crate::config::Settings::load()?;
+    let (chain, creds) = super::credentials_for(name, args, &settings)
+        .with_context(|| format!("could not export `{name}`"))?;
     let expiration = super::iso8601(creds.expiration);
     let text = match format {
         ExportFormat::Sh => {

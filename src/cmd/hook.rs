@@ -5,6 +5,7 @@
 
 use super::switch::{clear_stmts, switch_stmts};
 use crate::cli::{self, Command, ShellName};
+use crate::config::Settings;
 use crate::shell::{Dialect, Stmt};
 use crate::util::print_stdout;
 use anyhow::{Context, Result, bail};
@@ -18,7 +19,7 @@ pub fn run(shell: ShellName, args: Vec<OsString>) -> Result<()> {
              shell function, never to a terminal; run eval \"$(aws-as -s)\", then aws-as NAME"
         );
     }
-    let dialect = Dialect::for_shell(shell)?;
+    let dialect = Dialect::for_shell(shell);
     let mut argv: Vec<OsString> = vec!["aws-as".into()];
     argv.extend(args.into_iter().skip_while(|a| a == "--"));
     let parsed = match cli::parse(argv) {
@@ -37,11 +38,12 @@ pub fn run(shell: ShellName, args: Vec<OsString>) -> Result<()> {
     };
     let stmts = match target.as_deref() {
         None => vec![Stmt::Delegate],
-        Some("-") => clear_stmts(),
+        Some("-") => clear_stmts(&Settings::load()?.prompt_format),
         Some(name) => {
-            let (chain, creds) = super::credentials_for(name, &parsed.obtain)
+            let settings = Settings::load()?;
+            let (chain, creds) = super::credentials_for(name, &parsed.obtain, &settings)
                 .with_context(|| format!("could not switch to `{name}`"))?;
-            switch_stmts(&chain, &creds)
+            switch_stmts(&chain, &creds, &settings.prompt_format)
         }
     };
     // Render fully before printing anything: a failure prints nothing at all.

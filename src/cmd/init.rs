@@ -10,9 +10,9 @@ pub fn run(shell: Option<ShellName>, script: bool) -> Result<()> {
         Some(shell) => shell,
         None => detect()?,
     };
-    let dialect = Dialect::for_shell(shell)?;
+    let dialect = Dialect::for_shell(shell);
     if script {
-        print_stdout(dialect.script())
+        print_stdout(&dialect.script())
     } else {
         print_stdout(&dialect.bootstrap())
     }

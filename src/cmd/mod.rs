@@ -4,6 +4,7 @@ pub mod cache;
 pub mod export;
 pub mod hook;
 pub mod init;
+pub mod label;
 pub mod list;
 pub mod status;
 pub mod switch;
@@ -27,6 +28,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Export { name, format }) => export::run(&name, format, &cli.obtain),
         Some(Command::Cache { action }) => cache::run(action),
         Some(Command::Init { shell, script }) => init::run(Some(shell), script),
+        Some(Command::Label { shell }) => label::run(shell),
         Some(Command::Hook { shell, args }) => hook::run(shell, args),
         None => match cli.name {
             Some(name) => switch::run_outside_hook(&name),
@@ -55,14 +57,17 @@ pub(crate) fn request(args: &ObtainArgs) -> Result<Request> {
 }
 
 /// Resolve profile `name` and obtain its credentials: the one path every command shares.
-pub(crate) fn credentials_for(name: &str, args: &ObtainArgs) -> Result<(Chain, Credentials)> {
+pub(crate) fn credentials_for(
+    name: &str,
+    args: &ObtainArgs,
+    settings: &Settings,
+) -> Result<(Chain, Credentials)> {
     let req = request(args)?;
-    let settings = Settings::load()?;
     let profiles = Profiles::load()?;
     let ambient = Ambient::from_env();
     let chain = resolve(&profiles, name, &ambient)?;
     let cache = Cache::from_env()?;
-    let creds = obtain(&chain, &req, &settings, &ambient, &cache)?;
+    let creds = obtain(&chain, &req, settings, &ambient, &cache)?;
     Ok((chain, creds))
 }
 

@@ -2,11 +2,12 @@
 
 use crate::config::Chain;
 use crate::credentials::Credentials;
-use crate::shell::{Stmt, Var};
+use crate::config::PromptFormat;
+use crate::shell::{Stmt, Var, label};
 use anyhow::{Result, bail};
 
 /// The shell after a switch to `chain`'s identity.
-pub fn switch_stmts(chain: &Chain, creds: &Credentials) -> Vec<Stmt> {
+pub fn switch_stmts(chain: &Chain, creds: &Credentials, format: &PromptFormat) -> Vec<Stmt> {
     let mut stmts = vec![
         Stmt::Set(Var::AccessKeyId, creds.access_key_id.clone()),
         Stmt::Set(Var::SecretAccessKey, creds.secret_access_key.clone()),
@@ -28,11 +29,15 @@ pub fn switch_stmts(chain: &Chain, creds: &Credentials) -> Vec<Stmt> {
     // No tool may mix a profile with these credentials.
     stmts.push(Stmt::Unset(Var::Profile));
     stmts.push(Stmt::Unset(Var::DefaultProfile));
+    stmts.push(Stmt::Label(label(
+        format,
+        Some((&chain.name, Some(creds.expiration))),
+    )));
     stmts
 }
 
 /// The shell after `aws-as -`: no identity, regions as before activation.
-pub fn clear_stmts() -> Vec<Stmt> {
+pub fn clear_stmts(format: &PromptFormat) -> Vec<Stmt> {
     vec![
         Stmt::Unset(Var::AccessKeyId),
         Stmt::Unset(Var::SecretAccessKey),
@@ -44,6 +49,7 @@ pub fn clear_stmts() -> Vec<Stmt> {
         Stmt::Restore(Var::DefaultRegion),
         Stmt::Unset(Var::Profile),
         Stmt::Unset(Var::DefaultProfile),
+        Stmt::Label(label(format, None)),
     ]
 }
 

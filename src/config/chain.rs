@@ -143,6 +143,26 @@ pub fn valid_profile_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "_-/.%@:+".contains(c))
 }
 
+/// botocore's rule for a region name (the AWS CLI refuses any other): letters, digits and `-`,
+/// neither first nor last, at most 63 characters. The region is exported to the shell and names
+/// endpoints, so nothing else gets through.
+fn valid_region(r: &str) -> bool {
+    let b = r.as_bytes();
+    !b.is_empty()
+        && b.len() <= 63
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+        && b[0] != b'-'
+        && b[b.len() - 1] != b'-'
+}
+
+/// STS's rule for RoleSessionName: `[\w+=,.@-]{2,64}`.
+fn valid_session_name(v: &str) -> bool {
+    (2..=64).contains(&v.len())
+        && v
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
+}
+
 fn get<'a>(profile: &'a Profile, key: &str) -> Option<&'a str> {
     profile.get(key).map(str::trim).filter(|v| !v.is_empty())
 }
@@ -186,8 +206,16 @@ pub fn resolve(profiles: &Profiles, name: &str, ambient: &Ambient) -> Result<Cha
                 suggestion(profiles, &current)
             )
         })?;
-        if region.is_none() {
-            region = get(profile, "region").map(str::to_owned);
+        if region.is_none()
+            && let Some(r) = get(profile, "region")
+        {
+            if !valid_region(r) {
+                bail!(
+                    "profile `{current}` has region = {r}, which is not a region name \
+                     (letters, digits and -, as in eu-west-1)"
+                );
+            }
+            region = Some(r.to_owned());
         }
         visited.push(current.clone());
 
@@ -212,7 +240,13 @@ pub fn resolve(profiles: &Profiles, name: &str, ambient: &Ambient) -> Result<Cha
                 profile: current.clone(),
                 role_arn,
                 external_id: get(profile, "external_id").map(str::to_owned),
-                role_session_name: get(profile, "role_session_name").map(str::to_owned),
+                role_session_name: match get(profile, "role_session_name") {
+                    Some(v) if !valid_session_name(v) => bail!(
+                        "profile `{current}` has role_session_name = {v}, which STS would refuse: \
+                         use 2 to 64 letters, digits and _+=,.@-"
+                    ),
+                    v => v.map(str::to_owned),
+                },
                 duration_seconds,
                 source_identity: get(profile, "source_identity").map(str::to_owned),
                 mfa_serial: get(profile, "mfa_serial").map(str::to_owned),

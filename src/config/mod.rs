@@ -7,4 +7,4 @@ pub mod settings;
 
 pub use chain::{Ambient, Base, BaseKeys, Chain, RoleHop, resolve};
 pub use profiles::Profiles;
-pub use settings::Settings;
+pub use settings::{Piece, PromptFormat, Settings};

@@ -15,6 +15,78 @@ pub struct Settings {
     pub refresh_margin: Duration,
     /// The longest a user waits for one STS call, retries included.
     pub sts_timeout: Duration,
+    /// What the prompt shows in front of the shell's own prompt.
+    pub prompt_format: PromptFormat,
+}
+
+/// `prompt_format`, parsed: text with `{name}` (the identity, `-` when none is active) and at most
+/// one `{left}` (the time the credentials have left). `{{` and `}}` are literal braces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PromptFormat(pub Vec<Piece>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    Text(String),
+    Name,
+    Left,
+}
+
+impl Default for PromptFormat {
+    /// `({name}) `: the CONTRACT's `(NAME) ` and `(-) `.
+    fn default() -> Self {
+        PromptFormat(vec![
+            Piece::Text("(".into()),
+            Piece::Name,
+            Piece::Text(") ".into()),
+        ])
+    }
+}
+
+impl PromptFormat {
+    pub fn parse(text: &str) -> Result<PromptFormat> {
+        let mut pieces = Vec::new();
+        let mut literal = String::new();
+        let mut rest = text;
+        while let Some(ch) = rest.chars().next() {
+            let (piece, len) = if rest.starts_with("{{") {
+                (None, 2)
+            } else if rest.starts_with("}}") {
+                (None, 2)
+            } else if rest.starts_with("{name}") {
+                (Some(Piece::Name), 6)
+            } else if rest.starts_with("{left}") {
+                (Some(Piece::Left), 6)
+            } else if ch == '{' || ch == '}' {
+                bail!(
+                    "`{text}` has a stray `{ch}`: the placeholders are {{name}} and {{left}}, \
+                     and {{{{ or }}}} is a literal brace"
+                );
+            } else if ch.is_control() {
+                bail!("`{}` has a control character; the prompt takes plain text", text.escape_default());
+            } else {
+                literal.push(ch);
+                rest = &rest[ch.len_utf8()..];
+                continue;
+            };
+            match piece {
+                None => literal.push(ch),
+                Some(piece) => {
+                    if !literal.is_empty() {
+                        pieces.push(Piece::Text(std::mem::take(&mut literal)));
+                    }
+                    pieces.push(piece);
+                }
+            }
+            rest = &rest[len..];
+        }
+        if !literal.is_empty() {
+            pieces.push(Piece::Text(literal));
+        }
+        if pieces.iter().filter(|p| **p == Piece::Left).count() > 1 {
+            bail!("`{text}` has {{left}} more than once");
+        }
+        Ok(PromptFormat(pieces))
+    }
 }
 
 impl Default for Settings {
@@ -23,6 +95,7 @@ impl Default for Settings {
             session_duration: Duration::from_secs(12 * 3600),
             refresh_margin: Duration::from_secs(5 * 60),
             sts_timeout: Duration::from_secs(15),
+            prompt_format: PromptFormat::default(),
         }
     }
 }
@@ -33,6 +106,7 @@ struct RawSettings {
     session_duration: Option<String>,
     refresh_margin: Option<String>,
     sts_timeout: Option<String>,
+    prompt_format: Option<String>,
 }
 
 pub fn config_path() -> Option<PathBuf> {
@@ -78,6 +152,9 @@ impl Settings {
                 bail!("sts_timeout must be more than zero");
             }
         }
+        if let Some(v) = raw.prompt_format {
+            settings.prompt_format = PromptFormat::parse(&v).context("prompt_format")?;
+        }
         Ok(settings)
     }
 }
@@ -95,5 +172,29 @@ mod tests {
         assert_eq!(s.sts_timeout.as_secs(), 3);
         assert!(Settings::parse("bogus = 1").is_err());
         assert!(Settings::parse("sts_timeout = \"0\"").is_err());
+    }
+
+    #[test]
+    fn prompt_formats() {
+        use Piece::*;
+        let s = Settings::parse("").unwrap();
+        assert_eq!(s.prompt_format, PromptFormat::default());
+        let f = PromptFormat::parse("[{name} {left}]{{x}} ").unwrap();
+        assert_eq!(
+            f.0,
+            vec![
+                Text("[".into()),
+                Name,
+                Text(" ".into()),
+                Left,
+                Text("]{x} ".into())
+            ]
+        );
+        assert!(PromptFormat::parse("{left}{left}").is_err());
+        assert!(PromptFormat::parse("{nme}").is_err());
+        assert!(PromptFormat::parse("a}").is_err());
+        assert!(PromptFormat::parse("\u{1b}[31m").is_err());
+        let err = Settings::parse("prompt_format = \"{x}\"").unwrap_err();
+        assert!(format!("{err:#}").starts_with("prompt_format: "), "{err:#}");
     }
 }

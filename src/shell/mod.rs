@@ -1,7 +1,12 @@
 //! Render: typed statements turned into code for one shell dialect. This is the only place where
 //! values reach a shell, and each dialect has exactly one quoting function.
 
+mod csh;
+mod fish;
 mod posix;
+pub mod prompt;
+
+pub use prompt::{Label, Live, label};
 
 use crate::cli::ShellName;
 use anyhow::{Result, bail};
@@ -65,24 +70,37 @@ pub enum Stmt {
     /// Run the binary again with the wrapper's own arguments, outside the hook (but in the same
     /// reset environment): for commands that print data rather than change the shell.
     Delegate,
+    /// Show this label in front of the prompt.
+    Label(Label),
 }
 
-/// A shell dialect aws-as can render for.
+/// A shell dialect aws-as renders for. dash, ksh93 and mksh share one POSIX file (`Sh`); tcsh
+/// and csh share one csh file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
     Bash,
     Zsh,
+    Sh,
+    Fish,
+    Csh,
 }
 
+pub const DIALECTS: [Dialect; 5] = [
+    Dialect::Bash,
+    Dialect::Zsh,
+    Dialect::Sh,
+    Dialect::Fish,
+    Dialect::Csh,
+];
+
 impl Dialect {
-    pub fn for_shell(shell: ShellName) -> Result<Dialect> {
+    pub fn for_shell(shell: ShellName) -> Dialect {
         match shell {
-            ShellName::Bash => Ok(Dialect::Bash),
-            ShellName::Zsh => Ok(Dialect::Zsh),
-            other => bail!(
-                "{} is not supported yet; aws-as supports bash and zsh",
-                other.as_str()
-            ),
+            ShellName::Bash => Dialect::Bash,
+            ShellName::Zsh => Dialect::Zsh,
+            ShellName::Sh | ShellName::Ksh => Dialect::Sh,
+            ShellName::Fish => Dialect::Fish,
+            ShellName::Tcsh | ShellName::Csh => Dialect::Csh,
         }
     }
 
@@ -90,38 +108,69 @@ impl Dialect {
         match self {
             Dialect::Bash => "bash",
             Dialect::Zsh => "zsh",
+            Dialect::Sh => "sh",
+            Dialect::Fish => "fish",
+            Dialect::Csh => "csh",
         }
     }
 
-    /// The static integration script, linted and reviewed as a real file.
-    pub fn script(self) -> &'static str {
+    /// The static integration file, linted and reviewed as a real file.
+    pub fn source(self) -> &'static str {
         match self {
             Dialect::Bash => include_str!("../../shell/aws-as.bash"),
             Dialect::Zsh => include_str!("../../shell/aws-as.zsh"),
+            Dialect::Sh => include_str!("../../shell/aws-as.sh"),
+            Dialect::Fish => include_str!("../../shell/aws-as.fish"),
+            Dialect::Csh => include_str!("../../shell/aws-as.csh"),
         }
     }
 
-    /// What `aws-as -s` prints: one line that loads the script. One line survives the unquoted
-    /// `eval $(aws-as -s)` intact, which the commented, multi-line script itself would not. zsh
-    /// gets backquotes instead of `$(`: with glob_subst set, zsh takes the unquoted output's
-    /// words for patterns, and `(` or `|` would make them fail to match.
+    /// The integration code as the shell receives it. csh's comes without its comments and blank
+    /// lines: ``eval "`aws-as -c`"`` joins the lines into one, where a comment would swallow the
+    /// rest, so every line of the file is one complete statement ending in `;`.
+    pub fn script(self) -> String {
+        match self {
+            Dialect::Csh => self
+                .source()
+                .lines()
+                .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+                .map(|l| format!("{}\n", l.trim()))
+                .collect(),
+            _ => self.source().to_string(),
+        }
+    }
+
+    /// What `aws-as -s` prints. For the sh family, one line that loads the script: one line
+    /// survives the unquoted `eval $(aws-as -s)` intact, which the commented, multi-line script
+    /// itself would not. zsh gets backquotes instead of `$(`: with glob_subst set, zsh takes the
+    /// unquoted output's words for patterns, and `(` or `|` would make them fail to match. fish
+    /// (`| source`) and csh (``eval "`aws-as -c`"``, or a file that is sourced) take the script
+    /// itself.
     pub fn bootstrap(self) -> String {
         match self {
             Dialect::Bash => "eval \"$(command aws-as init bash --script)\"\n".to_string(),
             Dialect::Zsh => "eval \"`command aws-as init zsh --script`\"\n".to_string(),
+            Dialect::Sh => "eval \"$(command aws-as init sh --script)\"\n".to_string(),
+            Dialect::Fish | Dialect::Csh => self.script(),
         }
     }
 
     /// Quote a value so that the shell reads it back byte for byte.
     pub fn quote(self, value: &str) -> Result<String> {
         match self {
-            Dialect::Bash | Dialect::Zsh => posix::quote(value),
+            Dialect::Bash | Dialect::Zsh | Dialect::Sh => posix::quote(value),
+            Dialect::Fish => fish::quote(value),
+            Dialect::Csh => csh::quote(value),
         }
     }
 
+    /// The statements as code for this dialect. Everything is rendered before anything is
+    /// printed, so a value that cannot be represented fails the whole command.
     pub fn render(self, stmts: &[Stmt]) -> Result<String> {
         match self {
-            Dialect::Bash | Dialect::Zsh => posix::render(stmts),
+            Dialect::Bash | Dialect::Zsh | Dialect::Sh => posix::render(stmts),
+            Dialect::Fish => fish::render(stmts),
+            Dialect::Csh => csh::render(stmts),
         }
     }
 }
@@ -192,9 +241,9 @@ mod tests {
     #[test]
     fn shell_files_manage_the_same_variables() {
         let expected: Vec<&str> = MANAGED.iter().map(|v| v.name()).collect();
-        for d in [Dialect::Bash, Dialect::Zsh] {
+        for d in DIALECTS {
             let line = d
-                .script()
+                .source()
                 .lines()
                 .find(|l| l.starts_with("__aws_as_vars="))
                 .unwrap_or_else(|| panic!("{} script has no __aws_as_vars", d.name()));

@@ -1,6 +1,6 @@
-//! sh-family rendering (bash, zsh; later dash and ksh).
+//! sh-family rendering: bash, zsh, dash, ksh93 and mksh.
 
-use super::Stmt;
+use super::{Label, Stmt};
 use anyhow::{Result, bail};
 
 /// Always single-quote, with `'` as `'\''` and empty as `''`. Never bare (zsh expands a bare
@@ -32,9 +32,27 @@ pub fn render(stmts: &[Stmt]) -> Result<String> {
             Stmt::Unset(var) => out.push_str(&format!("unset {}\n", var.name())),
             Stmt::Restore(var) => out.push_str(&format!("__aws_as_restore {}\n", var.name())),
             Stmt::Delegate => out.push_str("__aws_as_run \"$@\"\n"),
+            Stmt::Label(label) => out.push_str(&label_call(label, quote)?),
         }
     }
     Ok(out)
+}
+
+/// `__aws_as_label FIXED [HEAD EXPIRES TAIL]`: the shell function stores the label, and counts
+/// down from the live pieces where it can read the clock without starting a process. fish uses
+/// the same call with its own quoting.
+pub fn label_call(label: &Label, quote: fn(&str) -> Result<String>) -> Result<String> {
+    let mut line = format!("__aws_as_label {}", quote(&label.fixed)?);
+    if let Some(live) = &label.live {
+        line.push_str(&format!(
+            " {} {} {}",
+            quote(&live.head)?,
+            live.expires,
+            quote(&live.tail)?
+        ));
+    }
+    line.push('\n');
+    Ok(line)
 }
 
 #[cfg(test)]

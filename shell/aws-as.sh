@@ -1,0 +1,307 @@
+# shellcheck shell=sh
+# aws-as: shell integration for POSIX shells: dash, ksh93 and mksh.
+#
+# Loaded by `eval "$(aws-as -s)"` (or the unquoted `eval $(aws-as -s)`): that prints one line
+# which evaluates `aws-as init sh --script`, and that prints this file. The indirection is what
+# lets the unquoted form work: word splitting would mangle this file's comments and newlines.
+#
+# The binary computes and this file applies, as direnv does: `aws-as` captures what the binary
+# prints, checks its exit status and evaluates it only on success, so a failure leaves the shell
+# exactly as it was. No user data is ever written into this file; values reach the shell only as
+# single-quoted words printed by the binary's renderer.
+#
+# Written for the intersection of dash, ksh93 and mksh: no `local` (ksh93 has none in POSIX-style
+# functions), so every helper variable is named __aws_as_* and removed on deactivation; no
+# `${!name}`, so indirection goes through eval of validated constant names; and no word
+# splitting of variables, so the user's IFS cannot change anything.
+
+# ---- State -------------------------------------------------------------------------------------
+
+# The variables aws-as manages, written out in each loop below rather than split from a variable
+# (the user's IFS would decide how that splits). MANAGED in src/shell/mod.rs lists the same names
+# in the same order (a test checks), as does __aws_as_each.
+# The ones `aws-as-deactivate --keep-creds` leaves in the environment: __aws_as_kept.
+
+# Run `"$@" NAME` for each managed variable.
+__aws_as_each() {
+    for __aws_as_v in AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION AWS_AS_IDENTITY AWS_AS_EXPIRATION AWS_REGION AWS_DEFAULT_REGION AWS_PROFILE AWS_DEFAULT_PROFILE; do
+        "$@" "$__aws_as_v"
+    done
+}
+
+# Whether $1 is one of the variables that --keep-creds leaves.
+__aws_as_kept() {
+    case $1 in
+        AWS_ACCESS_KEY_ID | AWS_SECRET_ACCESS_KEY | AWS_SESSION_TOKEN | AWS_CREDENTIAL_EXPIRATION | AWS_REGION | AWS_DEFAULT_REGION) return 0 ;;
+        *) return 1 ;;
+    esac
+}
+
+# Which shell reads this file. They all get the same code from the binary; only the prompt
+# differs: ksh93 and mksh can compute it on every redraw without starting a process.
+case ${KSH_VERSION-} in
+    *MIRBSD* | *'LEGACY KSH'*) __aws_as_flavor=mksh ;;
+    *93*) __aws_as_flavor=ksh93 ;;
+    *) __aws_as_flavor=sh ;;
+esac
+
+# Remember variable $1 as it is before activation: its value in _AWS_AS_OLD_$1 and whether it was
+# exported in _AWS_AS_OLDX_$1. An unset variable leaves both unset, so that unset and empty come
+# back apart (${VAR+x}, as venv does). __aws_as_exports holds `export -p`, read once.
+__aws_as_save() {
+    unset "_AWS_AS_OLD_$1" "_AWS_AS_OLDX_$1"
+    if eval "[ -n \"\${$1+x}\" ]"; then
+        eval "_AWS_AS_OLD_$1=\$$1"
+        case $__aws_as_exports in
+            *"
+export $1="* | *"
+export $1
+"*) eval "_AWS_AS_OLDX_$1=1" ;;
+        esac
+    fi
+}
+
+# Put variable $1 back as it was before activation: the same value, empty, or unset, and exported
+# only if it was. `unset` also drops the export attribute, which POSIX has no other way to do.
+__aws_as_restore() {
+    if eval "[ -z \"\${_AWS_AS_OLD_$1+x}\" ]"; then
+        unset "$1"
+    elif eval "[ -n \"\${_AWS_AS_OLDX_$1+x}\" ]"; then
+        eval "export $1=\"\$_AWS_AS_OLD_$1\""
+    else
+        unset "$1"
+        eval "$1=\$_AWS_AS_OLD_$1"
+    fi
+}
+
+# The restore for the variables a command sees, leaving the identity's own name and expiry.
+__aws_as_restore_source() {
+    case $1 in
+        AWS_AS_IDENTITY | AWS_AS_EXPIRATION) ;;
+        *) __aws_as_restore "$1" ;;
+    esac
+}
+
+# Put the credential, region and profile variables back as they were before activation, and say
+# so to the binary with _AWS_AS_PRISTINE. The wrapper runs this in a subshell before running the
+# binary, so the binary works from the user's own environment and never takes the active
+# identity's variables for the user's. AWS_AS_IDENTITY and AWS_AS_EXPIRATION stay: they tell
+# `aws-as status` and `aws-as list` which identity this shell has.
+__aws_as_pristine() {
+    __aws_as_each __aws_as_restore_source
+    export _AWS_AS_PRISTINE=1
+}
+
+# ---- Prompt ------------------------------------------------------------------------------------
+
+# ksh93 turns each `!` in an expanded prompt into the history number; `!!` is a literal one.
+# Sets __aws_as_r to $1 with every `!` doubled, without starting a process.
+__aws_as_bangs() {
+    __aws_as_r=
+    __aws_as_s=$1
+    while :; do
+        case $__aws_as_s in
+            *!*)
+                __aws_as_r=$__aws_as_r${__aws_as_s%%!*}!!
+                __aws_as_s=${__aws_as_s#*!}
+                ;;
+            *) break ;;
+        esac
+    done
+    __aws_as_r=$__aws_as_r$__aws_as_s
+    unset __aws_as_s
+}
+
+# Store the label the binary computed. $1 is the whole label, fixed at switch time. When the
+# format shows the time left, $2, $3 and $4 are the text before it, the expiry in Unix seconds and
+# the text after, and ksh93 and mksh count down from them on every redraw.
+__aws_as_label() {
+    if [ "$__aws_as_flavor" = ksh93 ]; then
+        __aws_as_bangs "$1"
+        _AWS_AS_PROMPT=$__aws_as_r
+    else
+        _AWS_AS_PROMPT=$1
+    fi
+    if [ "$#" -eq 4 ] && [ "$__aws_as_flavor" != sh ]; then
+        _AWS_AS_PHEAD=$2
+        _AWS_AS_PEXP=$3
+        _AWS_AS_PTAIL=$4
+        if [ "$__aws_as_flavor" = ksh93 ]; then
+            __aws_as_bangs "$2"
+            _AWS_AS_PHEAD=$__aws_as_r
+            __aws_as_bangs "$4"
+            _AWS_AS_PTAIL=$__aws_as_r
+        fi
+    else
+        unset _AWS_AS_PHEAD _AWS_AS_PEXP _AWS_AS_PTAIL
+    fi
+    unset __aws_as_r
+}
+
+# The label as it should read now, in __aws_as_shown. Called from the prompt in ksh93 and mksh,
+# inside their non-forking substitutions (`${ ...;}` and `${|...;}`); printf is a builtin there,
+# and mksh has EPOCHREALTIME, so no process starts.
+__aws_as_tick() {
+    if [ -z "${_AWS_AS_PEXP-}" ]; then
+        __aws_as_shown=${_AWS_AS_PROMPT-}
+        return 0
+    fi
+    if [ "$__aws_as_flavor" = mksh ]; then
+        __aws_as_s=${EPOCHREALTIME%.*}
+    else
+        __aws_as_s=$(printf '%(%s)T' now)
+    fi
+    __aws_as_s=$((_AWS_AS_PEXP - __aws_as_s))
+    if [ "$__aws_as_s" -le 0 ]; then
+        __aws_as_shown=expired
+    elif [ "$__aws_as_s" -ge 3600 ]; then
+        __aws_as_shown=$((__aws_as_s / 3600))h$((__aws_as_s % 3600 / 600))$((__aws_as_s % 600 / 60))m
+    else
+        __aws_as_shown=$((__aws_as_s / 60))m
+    fi
+    __aws_as_shown=$_AWS_AS_PHEAD$__aws_as_shown$_AWS_AS_PTAIL
+    unset __aws_as_s
+}
+
+# What goes in front of PS1: a reference to the label, never the label itself, so that no
+# profile name can inject prompt escapes or $(...). The prompt expands it on every redraw.
+case $__aws_as_flavor in
+    # shellcheck disable=SC2016 # PS1 must refer to the label, not hold it.
+    ksh93) __aws_as_prefix='${ __aws_as_tick;printf %s "$__aws_as_shown";}' ;;
+    # shellcheck disable=SC2016
+    mksh) __aws_as_prefix='${|__aws_as_tick;REPLY=$__aws_as_shown;}' ;;
+    # shellcheck disable=SC2016
+    *) __aws_as_prefix='${_AWS_AS_PROMPT}' ;;
+esac
+
+# Ask the binary for the label of the identity this shell has now (none, or one inherited from
+# the parent shell), following prompt_format.
+__aws_as_ask_label() {
+    __aws_as_out=$(
+        __aws_as_pristine
+        command aws-as __label sh
+    ) && eval "$__aws_as_out"
+    unset __aws_as_out
+}
+
+# ---- Commands ----------------------------------------------------------------------------------
+
+# aws-as NAME | aws-as - | aws-as use NAME | any other aws-as command. The binary prints the code
+# for a switch; for a command that prints data it prints `__aws_as_run "$@"`.
+__aws_as_main() {
+    __aws_as_out=$(
+        __aws_as_pristine
+        command aws-as __hook sh -- "$@"
+    ) || {
+        __aws_as_rc=$?
+        unset __aws_as_out
+        if [ "$__aws_as_rc" -eq 127 ]; then
+            printf '%s\n' 'aws-as: could not run aws-as: it is not on PATH; install it (cargo install), or run aws-as-deactivate' >&2
+        fi
+        return "$__aws_as_rc"
+    }
+    eval "$__aws_as_out"
+    __aws_as_rc=$?
+    unset __aws_as_out
+    return "$__aws_as_rc"
+}
+
+# Run the binary for a command that prints data, in the same reset environment as the hook.
+__aws_as_run() {
+    (
+        __aws_as_pristine
+        command aws-as "$@"
+    )
+}
+
+# Undo activation for variable $1, unless __aws_as_keep says to leave it.
+__aws_as_unload_var() {
+    if [ -z "$__aws_as_keep" ] || ! __aws_as_kept "$1"; then
+        __aws_as_restore "$1"
+    fi
+    unset "_AWS_AS_OLD_$1" "_AWS_AS_OLDX_$1"
+}
+
+# Undo activation: every managed variable (except the kept ones when __aws_as_keep is set), then
+# the prompt, then the saved state. The prompt comes back byte for byte unless something else has
+# changed it since.
+__aws_as_unload() {
+    __aws_as_each __aws_as_unload_var
+    if [ -n "${_AWS_AS_PS1+x}" ] && [ "${PS1-}" = "$_AWS_AS_PS1" ]; then
+        if [ -n "${_AWS_AS_OLD_PS1+x}" ]; then
+            PS1=$_AWS_AS_OLD_PS1
+        else
+            unset PS1
+        fi
+    elif [ -n "${_AWS_AS_PS1+x}" ]; then
+        # Something rewrote PS1 after activation: keep its change, drop only our prefix.
+        case ${PS1-} in
+            *"$__aws_as_prefix"*) PS1=${PS1%%"$__aws_as_prefix"*}${PS1#*"$__aws_as_prefix"} ;;
+        esac
+    fi
+    unset _AWS_AS_PS1 _AWS_AS_OLD_PS1 _AWS_AS_PROMPT _AWS_AS_PHEAD _AWS_AS_PEXP _AWS_AS_PTAIL \
+        _AWS_AS_ACTIVE __aws_as_shown
+}
+
+# aws-as-deactivate [--keep-creds]: remove aws-as from this shell and restore it as it was. With
+# --keep-creds the active identity's credentials and regions stay (when there is one).
+__aws_as_deactivate() {
+    __aws_as_keep=
+    case ${1-} in
+        '') ;;
+        --keep-creds)
+            if [ -n "${AWS_AS_IDENTITY-}" ]; then
+                __aws_as_keep=1
+            fi
+            ;;
+        *)
+            printf 'aws-as-deactivate: unknown option %s (the only one is --keep-creds)\n' "$1" >&2
+            return 2
+            ;;
+    esac
+    __aws_as_unload
+    unalias aws-as aws-as-deactivate 2>/dev/null
+    unset -f __aws_as_each __aws_as_kept __aws_as_save __aws_as_restore __aws_as_restore_source \
+        __aws_as_pristine __aws_as_bangs __aws_as_label __aws_as_tick __aws_as_ask_label \
+        __aws_as_main __aws_as_run __aws_as_unload_var __aws_as_unload __aws_as_deactivate \
+        __aws_as_activate
+    unset __aws_as_flavor __aws_as_prefix __aws_as_keep __aws_as_v __aws_as_rc __aws_as_exports
+    return 0
+}
+
+# The commands as the user types them. dash and ksh93 forbid '-' in function names, so they are
+# aliases to the functions.
+alias aws-as=__aws_as_main aws-as-deactivate=__aws_as_deactivate
+
+# ---- Activation --------------------------------------------------------------------------------
+
+# Activate: save the pre-activation state and put the label in front of the prompt.
+__aws_as_activate() {
+    # Activating again (an rc file sourced twice) first undoes the earlier activation, as venv
+    # does, so the saved state is never the already-modified environment and the prefix never
+    # stacks.
+    if [ -n "${_AWS_AS_ACTIVE+x}" ]; then
+        __aws_as_keep=
+        __aws_as_unload
+    fi
+    # The one process activation starts: `export -p` tells which variables are exported, and in
+    # dash the substitution forks.
+    __aws_as_exports="
+$(export -p)
+"
+    __aws_as_each __aws_as_save
+    unset __aws_as_exports
+    _AWS_AS_ACTIVE=1
+    # AWS_AS_DISABLE_PROMPT opts out, for prompt frameworks that show AWS_AS_IDENTITY.
+    if [ -z "${AWS_AS_DISABLE_PROMPT-}" ]; then
+        if [ -n "${PS1+x}" ]; then
+            _AWS_AS_OLD_PS1=$PS1
+        fi
+        _AWS_AS_PS1=$__aws_as_prefix${PS1-}
+        PS1=$_AWS_AS_PS1
+        __aws_as_label "(${AWS_AS_IDENTITY:--}) "
+        __aws_as_ask_label
+    fi
+}
+
+__aws_as_activate

@@ -1,0 +1,83 @@
+//! csh and tcsh rendering. Every statement ends in `;` and takes one line, with no comments:
+//! ``eval "`aws-as ...`"`` joins the lines into one.
+
+use super::Stmt;
+use anyhow::{Result, bail};
+
+/// Single quotes, with `'` as `'\''` and `!` as `\!`: csh substitutes history even inside single
+/// quotes. A newline cannot be represented at all, so a value with one is refused. Braces are
+/// safe in the quoted and sourced forms, the only ones aws-as documents.
+pub fn quote(value: &str) -> Result<String> {
+    if value.contains('\0') {
+        bail!("a value contains a NUL byte, which no shell variable can hold");
+    }
+    if value.contains(['\n', '\r']) {
+        bail!("a value contains a line break, which csh and tcsh cannot be given");
+    }
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for ch in value.chars() {
+        match ch {
+            '\'' => out.push_str("'\\''"),
+            '!' => out.push_str("\\!"),
+            _ => out.push(ch),
+        }
+    }
+    out.push('\'');
+    Ok(out)
+}
+
+/// A label as csh's `prompt` shows it literally: `!` is the history number in both shells, and
+/// tcsh also expands `%` sequences.
+fn prompt_text(label: &str, tcsh: bool) -> String {
+    let mut out = String::with_capacity(label.len());
+    for ch in label.chars() {
+        match ch {
+            '!' => out.push_str("\\!"),
+            '%' if tcsh => out.push_str("%%"),
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+pub fn render(stmts: &[Stmt]) -> Result<String> {
+    let mut out = String::new();
+    for stmt in stmts {
+        match stmt {
+            Stmt::Set(var, value) => {
+                out.push_str(&format!("setenv {} {};\n", var.name(), quote(value)?));
+            }
+            Stmt::Unset(var) => out.push_str(&format!("unsetenv {};\n", var.name())),
+            Stmt::Restore(var) => out.push_str(&format!("__aws_as_restore {};\n", var.name())),
+            Stmt::Delegate => out.push_str("__aws_as_run;\n"),
+            Stmt::Label(label) => {
+                // The same text twice, escaped for each shell's prompt; the shell picks its own.
+                // csh cannot read the clock without a process, so the label is the fixed one.
+                let tcsh = quote(&prompt_text(&label.fixed, true))?;
+                let csh = quote(&prompt_text(&label.fixed, false))?;
+                out.push_str(&format!(
+                    "if ($?tcsh) set __aws_as_label = {tcsh};\n\
+                     if (! $?tcsh) set __aws_as_label = {csh};\n\
+                     __aws_as_prompt;\n"
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting() {
+        assert_eq!(quote("").unwrap(), "''");
+        assert_eq!(quote("it's!").unwrap(), "'it'\\''s\\!'");
+        assert_eq!(quote("$x `y` {a,b}").unwrap(), "'$x `y` {a,b}'");
+        assert!(quote("a\nb").is_err());
+        assert_eq!(prompt_text("a!%b", true), "a\\!%%b");
+        assert_eq!(prompt_text("a!%b", false), "a\\!%b");
+    }
+}
