@@ -49,7 +49,12 @@ pub fn render(stmts: &[Stmt]) -> Result<String> {
                 out.push_str(&format!("setenv {} {};\n", var.name(), quote(value)?));
             }
             Stmt::Unset(var) => out.push_str(&format!("unsetenv {};\n", var.name())),
-            Stmt::Restore(var) => out.push_str(&format!("__aws_as_restore {};\n", var.name())),
+            // The saved state is numbered by the variable's place in MANAGED (csh limits the
+            // length of variable names).
+            Stmt::Restore(var) => {
+                let n = super::MANAGED.iter().position(|v| v == var).unwrap_or(0) + 1;
+                out.push_str(&format!("__aws_as_restore {n} {};\n", var.name()));
+            }
             Stmt::Delegate => out.push_str("__aws_as_run;\n"),
             Stmt::Label(label) => {
                 // The same text twice, escaped for each shell's prompt; the shell picks its own.
