@@ -42,7 +42,7 @@ __aws_as_kept() {
 case ${KSH_VERSION-} in
     *MIRBSD* | *'LEGACY KSH'*) __aws_as_flavor=mksh ;;
     *93*) __aws_as_flavor=ksh93 ;;
-    *) __aws_as_flavor=sh ;;
+    *) __aws_as_flavor='sh' ;;
 esac
 
 # Remember variable $1 as it is before activation: its value in _AWS_AS_OLD_$1 and whether it was
@@ -147,6 +147,7 @@ __aws_as_tick() {
         return 0
     fi
     if [ "$__aws_as_flavor" = mksh ]; then
+        # shellcheck disable=SC3028 # only read in mksh, which has it
         __aws_as_s=${EPOCHREALTIME%.*}
     else
         __aws_as_s=$(printf '%(%s)T' now)
@@ -165,12 +166,10 @@ __aws_as_tick() {
 
 # What goes in front of PS1: a reference to the label, never the label itself, so that no
 # profile name can inject prompt escapes or $(...). The prompt expands it on every redraw.
+# shellcheck disable=SC2016 # PS1 must refer to the label, not hold it.
 case $__aws_as_flavor in
-    # shellcheck disable=SC2016 # PS1 must refer to the label, not hold it.
     ksh93) __aws_as_prefix='${ __aws_as_tick;printf %s "$__aws_as_shown";}' ;;
-    # shellcheck disable=SC2016
     mksh) __aws_as_prefix='${|__aws_as_tick;REPLY=$__aws_as_shown;}' ;;
-    # shellcheck disable=SC2016
     *) __aws_as_prefix='${_AWS_AS_PROMPT}' ;;
 esac
 

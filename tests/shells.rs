@@ -3,6 +3,7 @@
 //! switch, clear, deactivate, and --keep-creds. After each step the exported environment and the
 //! prompt on screen are checked, and the AWS CLI from PyPI confirms the identity end to end.
 
+use crate::support::shells::{Family, SHELLS, Shell, shell};
 use crate::support::term::Term;
 use crate::support::*;
 use crate::support::{moto, servers};
@@ -22,11 +23,11 @@ fn config() -> String {
     )
 }
 
-fn start(shell: &str, home: &Home, moto: &Moto) -> Term {
+fn env_for(home: &Home, moto: &Moto) -> Vec<(&'static str, String)> {
     // The user's own state before activation: AWS_REGION set but empty, AWS_PROFILE set (to a
     // profile that exists, so that the AWS CLI still runs after --keep-creds restores it),
     // AWS_DEFAULT_REGION and AWS_DEFAULT_PROFILE unset.
-    let env = vec![
+    vec![
         ("HOME", home.path().display().to_string()),
         ("PATH", path_with_bin()),
         ("TERM", "xterm".to_string()),
@@ -34,20 +35,19 @@ fn start(shell: &str, home: &Home, moto: &Moto) -> Term {
         ("AWS_ENDPOINT_URL", moto.url()),
         ("AWS_REGION", String::new()),
         ("AWS_PROFILE", "user".to_string()),
-    ];
-    let argv: Vec<&str> = match shell {
-        "bash" => vec!["bash", "--norc", "--noprofile", "-i"],
-        _ => vec!["zsh", "-f", "-i"],
-    };
-    let term = Term::start(&argv, &env, home.path());
-    term.run("PS1='my$ '");
+    ]
+}
+
+fn start(shell: Shell, home: &Home, moto: &Moto) -> Term {
+    let term = Term::shell(shell, &env_for(home, moto), home.path());
+    term.run(&shell.set_prompt("my$ "));
     term
 }
 
 /// moto, a HOME with `config`, and `shell` started in a terminal: None (after saying so) where
 /// the shell or tmux is missing outside CI.
-fn session(shell: &str, config: &str) -> Option<(Moto, Home, Term)> {
-    if !require(shell) || !require("tmux") {
+fn session(shell: Shell, config: &str) -> Option<(Moto, Home, Term)> {
+    if !require(shell.program) || !require("tmux") {
         return None;
     }
     let moto = Moto::start()?;
@@ -85,8 +85,27 @@ fn caller_arn(term: &Term) -> String {
         .to_string()
 }
 
-fn flow(shell: &str) {
-    if !require(shell) || !require("tmux") {
+/// What is left of aws-as in the shell: every variable, function and alias whose name says
+/// aws_as (`_` is the shell's last argument, not ours).
+fn leftovers(term: &Term, shell: Shell) -> Vec<String> {
+    shell
+        .inventory()
+        .iter()
+        .flat_map(|cmd| {
+            term.output_of(cmd)
+                .lines()
+                .filter(|l| l.to_ascii_lowercase().contains("aws_as"))
+                .filter(|l| !l.starts_with("_=") && !l.starts_with("_\t"))
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// The whole flow in one shell.
+fn flow(name: &str) {
+    let shell = shell(name);
+    if !require(shell.program) || !require("tmux") {
         return;
     }
     let Some(moto) = Moto::start() else { return };
@@ -95,25 +114,33 @@ fn flow(shell: &str) {
     }
     let home = Home::new(&config(), &credentials());
     let term = start(shell, &home, &moto);
-    // A plain shell variable, not exported: it must come back as one.
-    term.run("AWS_DEFAULT_PROFILE=shellonly");
+    let sh = shell.family != Family::Csh;
+    // A plain shell variable, not exported: it must come back as one. (csh keeps shell
+    // variables apart from the environment, and aws-as manages only the environment there.)
+    if shell.family == Family::Sh {
+        term.run("AWS_DEFAULT_PROFILE=shellonly");
+    } else if shell.family == Family::Fish {
+        term.run("set -g AWS_DEFAULT_PROFILE shellonly");
+    }
     let before = term.env("before");
-    let ps1_before = term.var("PS1");
-    assert_eq!(ps1_before.as_deref(), Some("my$ "));
+    let prompt_before = term.prompt();
+    if shell.family != Family::Fish {
+        assert_eq!(prompt_before.as_deref(), Some("my$ "), "{name}");
+    }
 
     // Activate: the prompt gains (-) and nothing else changes.
-    assert_eq!(term.run("eval \"$(aws-as -s)\""), "(-) my$");
-    assert_eq!(term.env("activated"), before);
+    assert_eq!(term.run(shell.activate()), "(-) my$", "{name}");
+    assert_eq!(term.env("activated"), before, "{name}");
 
-    // Activating again, unquoted this time, never stacks the prefix.
-    assert_eq!(term.run("eval $(aws-as -s)"), "(-) my$");
-    assert_eq!(term.env("again"), before);
+    // Activating again, in the table's other form, never stacks the prefix.
+    assert_eq!(term.run(&shell.activate_other(term.out())), "(-) my$", "{name}");
+    assert_eq!(term.env("again"), before, "{name}");
 
     // Switch to dev: the MFA code is asked for on the terminal.
     term.type_line("aws-as dev");
     term.wait_for(&format!("Enter MFA code for {MFA_SERIAL}:"), 60);
     term.type_line("123456");
-    assert_eq!(term.sync(), "(dev) my$");
+    assert_eq!(term.sync(), "(dev) my$", "{name}");
     let dev = term.env("dev");
     assert_identity(&dev, "dev", "eu-west-1");
     let gst: Vec<Recorded> = moto
@@ -126,25 +153,30 @@ fn flow(shell: &str) {
     assert_eq!(gst[0].params["SerialNumber"], MFA_SERIAL);
     assert!(
         caller_arn(&term).contains(":assumed-role/dev/"),
-        "{}",
+        "{name}: {}",
         term.screen()
     );
-    assert_eq!(term.var("AWS_DEFAULT_PROFILE"), None);
+    if sh {
+        assert_eq!(term.var("AWS_DEFAULT_PROFILE"), None, "{name}");
+    }
 
     // Activating again with an identity active undoes the first activation completely (as venv
     // does): the saved state stays the user's own, and the prefix does not stack.
-    assert_eq!(term.run("eval \"$(aws-as -s)\""), "(-) my$");
-    assert_eq!(term.env("reactivated"), before);
-    assert_eq!(
-        term.var("AWS_DEFAULT_PROFILE").as_deref(),
-        Some("shellonly")
-    );
-    assert_eq!(term.run("aws-as dev"), "(dev) my$");
-    assert_eq!(term.env("dev-after-reactivation"), dev);
+    assert_eq!(term.run(shell.activate()), "(-) my$", "{name}");
+    assert_eq!(term.env("reactivated"), before, "{name}");
+    if sh {
+        assert_eq!(
+            term.var("AWS_DEFAULT_PROFILE").as_deref(),
+            Some("shellonly"),
+            "{name}"
+        );
+    }
+    assert_eq!(term.run("aws-as dev"), "(dev) my$", "{name}");
+    assert_eq!(term.env("dev-after-reactivation"), dev, "{name}");
 
     // Switch to ops: the same MFA session, so no question.
     moto.reset();
-    assert_eq!(term.run("aws-as ops"), "(ops) my$");
+    assert_eq!(term.run("aws-as ops"), "(ops) my$", "{name}");
     assert_identity(&term.env("ops"), "ops", "eu-west-1");
     assert_eq!(moto.count("GetSessionToken"), 0);
     assert_eq!(moto.count("AssumeRole"), 1);
@@ -152,84 +184,92 @@ fn flow(shell: &str) {
 
     // Chain: prod on dev, in another account and region.
     moto.reset();
-    assert_eq!(term.run("aws-as prod"), "(prod) my$");
+    assert_eq!(term.run("aws-as prod"), "(prod) my$", "{name}");
     assert_identity(&term.env("prod"), "prod", "us-west-2");
     assert_eq!(moto.count("AssumeRole"), 1);
     assert!(caller_arn(&term).contains("210987654321:assumed-role/prod/"));
 
-    // A profile name full of the punctuation profiles may hold.
+    // A profile name full of the punctuation profiles may hold, `%` included (tcsh's prompt
+    // escape).
     assert_eq!(
         term.run("aws-as 'odd%name@x:y+z/w.v'"),
-        "(odd%name@x:y+z/w.v) my$"
+        "(odd%name@x:y+z/w.v) my$",
+        "{name}"
     );
     assert_eq!(
-        term.var("AWS_AS_IDENTITY").as_deref(),
+        term.env("odd").get("AWS_AS_IDENTITY").map(String::as_str),
         Some("odd%name@x:y+z/w.v")
     );
 
     // Back to dev: served from the cache, no network call, the very same credentials.
     moto.reset();
-    assert_eq!(term.run("aws-as dev"), "(dev) my$");
+    assert_eq!(term.run("aws-as dev"), "(dev) my$", "{name}");
     let dev_again = term.env("dev-again");
-    assert_eq!(dev_again, dev);
+    assert_eq!(dev_again, dev, "{name}");
     assert!(moto.requests().is_empty());
 
     // Failed switches change nothing: an unknown profile, an STS that cannot be reached, one
     // that refuses the MFA code, one that never answers, a malformed config, a usage error.
-    let closed = format!(
-        "AWS_ENDPOINT_URL=http://127.0.0.1:{} aws-as dev --mfa-code 1",
-        moto::free_port()
-    );
-    let refused = format!(
-        "AWS_ENDPOINT_URL={} aws-as dev --mfa-code 000000",
-        servers::error_server("403 Forbidden", servers::MFA_REJECTED)
-    );
+    let endpoint = moto.url();
+    let closed = format!("http://127.0.0.1:{}", moto::free_port());
+    let refused = servers::error_server("403 Forbidden", servers::MFA_REJECTED);
     let settings = term.out().join("fast.toml");
     std::fs::write(&settings, "sts_timeout = \"2s\"\n").unwrap();
-    let hung = format!(
-        "AWS_AS_CONFIG={} AWS_ENDPOINT_URL={} aws-as dev --mfa-code 1",
-        settings.display(),
-        servers::hung_server()
-    );
+    let settings = settings.display().to_string();
+    let hung = servers::hung_server();
     let bad_config = term.out().join("bad-config");
     std::fs::write(&bad_config, "not = a profile\n").unwrap();
-    let malformed = format!("AWS_CONFIG_FILE={} aws-as dev", bad_config.display());
-    for (cmd, needle, code) in [
-        ("aws-as nosuch", "there is no profile `nosuch`", "1"),
-        (closed.as_str(), "could not reach STS", "1"),
+    let bad_config = bad_config.display().to_string();
+    let endpoint_env = |url: &str, cmd: &str| {
+        shell.with_env("AWS_ENDPOINT_URL", url, Some(&endpoint), cmd)
+    };
+    let status = shell.status();
+    let cases = [
+        (format!("aws-as nosuch; echo rc={status}"), "there is no profile `nosuch`", "1"),
+        (endpoint_env(&closed, "aws-as dev --mfa-code 1"), "could not reach STS", "1"),
         (
-            refused.as_str(),
+            endpoint_env(&refused, "aws-as dev --mfa-code 000000"),
             "AccessDenied: MultiFactorAuthentication failed",
             "1",
         ),
-        (hung.as_str(), "did not answer in time", "1"),
         (
-            malformed.as_str(),
+            shell.with_env(
+                "AWS_AS_CONFIG",
+                &settings,
+                None,
+                &shell.with_env("AWS_ENDPOINT_URL", &hung, Some(&endpoint), "aws-as dev --mfa-code 1"),
+            ),
+            "did not answer in time",
+            "1",
+        ),
+        (
+            shell.with_env("AWS_CONFIG_FILE", &bad_config, None, "aws-as dev"),
             "could not read the AWS config files",
             "1",
         ),
-        ("aws-as dev --bogus", "unexpected argument", "2"),
-    ] {
-        let out = term.output_of(&format!("{cmd}; echo \"rc=$?\""));
-        assert!(out.contains(needle), "{cmd}: {out}");
+        (format!("aws-as dev --bogus; echo rc={status}"), "unexpected argument", "2"),
+    ];
+    for (cmd, needle, code) in &cases {
+        let out = term.output_of(cmd);
+        assert!(out.contains(needle), "{name}: {cmd}: {out}");
         assert!(
-            out.trim_end().ends_with(&format!("rc={code}")),
-            "{cmd}: {out}"
+            out.lines().any(|l| l == format!("rc={code}")),
+            "{name}: {cmd}: {out}"
         );
-        assert_eq!(term.run("true"), "(dev) my$", "{cmd}");
-        assert_eq!(term.env("after-failure"), dev, "{cmd}");
+        assert_eq!(term.run("true"), "(dev) my$", "{name}: {cmd}");
+        assert_eq!(term.env("after-failure"), dev, "{name}: {cmd}");
     }
 
     // Status.
     let status = term.output_of("aws-as");
     assert!(
         status.starts_with("identity  dev\narn       arn:aws:sts::123456789012:assumed-role/dev/"),
-        "{status}"
+        "{name}: {status}"
     );
 
     // Clear: no identity, regions back to their pre-activation state (empty here), the profile
     // variables unset so that (-) is true.
-    assert_eq!(term.run("aws-as -"), "(-) my$");
+    assert_eq!(term.run("aws-as -"), "(-) my$", "{name}");
     let cleared = term.env("cleared");
     for v in CREDS.iter().chain(&[
         "AWS_AS_IDENTITY",
@@ -238,43 +278,43 @@ fn flow(shell: &str) {
         "AWS_DEFAULT_PROFILE",
         "AWS_DEFAULT_REGION",
     ]) {
-        assert!(!cleared.contains_key(*v), "{v} after clear: {cleared:?}");
+        assert!(!cleared.contains_key(*v), "{name}: {v} after clear: {cleared:?}");
     }
     assert_eq!(cleared.get("AWS_REGION").map(String::as_str), Some(""));
 
     // Deactivate: everything as it was, byte for byte, and nothing of aws-as left.
     term.run("aws-as dev");
-    assert_eq!(term.run("aws-as-deactivate"), "my$");
-    assert_eq!(term.env("deactivated"), before);
-    assert_eq!(term.var("PS1"), ps1_before);
+    assert_eq!(term.run("aws-as-deactivate"), "my$", "{name}");
+    assert_eq!(term.env("deactivated"), before, "{name}");
+    assert_eq!(term.prompt(), prompt_before, "{name}");
+    if sh {
+        assert_eq!(
+            term.var("AWS_DEFAULT_PROFILE").as_deref(),
+            Some("shellonly"),
+            "{name}"
+        );
+    }
+    assert_eq!(leftovers(&term, shell), Vec::<String>::new(), "{name}");
     assert_eq!(
-        term.var("AWS_DEFAULT_PROFILE").as_deref(),
-        Some("shellonly")
+        term.output_of(shell.which_aws_as()).trim(),
+        bin().to_str().unwrap(),
+        "{name}"
     );
-    assert_eq!(term.output_of("set | grep -c -i 'aws_as'").trim(), "0");
-    assert!(
-        term.output_of("type aws-as")
-            .contains(bin().to_str().unwrap())
-    );
-    assert_eq!(
-        term.output_of("type aws-as-deactivate >/dev/null 2>&1; echo $?")
-            .trim(),
-        "1"
-    );
+    assert_eq!(term.output_of(shell.deactivate_gone()).trim(), "gone", "{name}");
 
     // --keep-creds: the credentials and regions stay, the bookkeeping goes.
-    term.run("eval \"$(aws-as -s)\"");
-    assert_eq!(term.run("aws-as prod"), "(prod) my$");
+    term.run(shell.activate());
+    assert_eq!(term.run("aws-as prod"), "(prod) my$", "{name}");
     let prod = term.env("prod-2");
-    assert_eq!(term.run("aws-as-deactivate --keep-creds"), "my$");
+    assert_eq!(term.run("aws-as-deactivate --keep-creds"), "my$", "{name}");
     let kept = term.env("kept");
     for v in CREDS.iter().chain(&["AWS_REGION", "AWS_DEFAULT_REGION"]) {
-        assert_eq!(kept.get(*v), prod.get(*v), "{v}");
+        assert_eq!(kept.get(*v), prod.get(*v), "{name}: {v}");
     }
     assert!(!kept.contains_key("AWS_AS_IDENTITY") && !kept.contains_key("AWS_AS_EXPIRATION"));
     assert_eq!(kept.get("AWS_PROFILE").map(String::as_str), Some("user"));
-    assert_eq!(term.var("PS1"), ps1_before);
-    assert_eq!(term.output_of("set | grep -c '_AWS_AS_'").trim(), "0");
+    assert_eq!(term.prompt(), prompt_before, "{name}");
+    assert_eq!(leftovers(&term, shell), Vec::<String>::new(), "{name}");
     assert!(caller_arn(&term).contains("210987654321:assumed-role/prod/"));
 }
 
@@ -288,19 +328,51 @@ fn zsh_flow() {
     flow("zsh");
 }
 
+#[test]
+fn dash_flow() {
+    flow("dash");
+}
+
+#[test]
+fn ksh93_flow() {
+    flow("ksh93");
+}
+
+#[test]
+fn mksh_flow() {
+    flow("mksh");
+}
+
+#[test]
+fn fish_flow() {
+    flow("fish");
+}
+
+#[test]
+fn tcsh_flow() {
+    flow("tcsh");
+}
+
+#[test]
+fn csh_flow() {
+    flow("csh");
+}
+
 /// AWS_AS_DISABLE_PROMPT leaves the prompt alone; switching still works.
 #[test]
 fn disable_prompt() {
-    for shell in ["bash", "zsh"] {
+    for shell in SHELLS {
         let Some((_moto, _home, term)) = session(shell, CONFIG) else {
             continue;
         };
-        term.run("AWS_AS_DISABLE_PROMPT=1");
-        assert_eq!(term.run("eval \"$(aws-as -s)\""), "my$");
-        assert_eq!(term.run("aws-as dev --mfa-code 123456"), "my$");
-        assert_eq!(term.var("AWS_AS_IDENTITY").as_deref(), Some("dev"));
-        assert_eq!(term.run("aws-as-deactivate"), "my$");
-        assert_eq!(term.var("PS1").as_deref(), Some("my$ "));
+        let name = shell.name;
+        term.run(&shell.export("AWS_AS_DISABLE_PROMPT", "1"));
+        let prompt = term.prompt();
+        assert_eq!(term.run(shell.activate()), "my$", "{name}");
+        assert_eq!(term.run("aws-as dev --mfa-code 123456"), "my$", "{name}");
+        assert_eq!(term.var("AWS_AS_IDENTITY").as_deref(), Some("dev"), "{name}");
+        assert_eq!(term.run("aws-as-deactivate"), "my$", "{name}");
+        assert_eq!(term.prompt(), prompt, "{name}");
     }
 }
 
@@ -308,11 +380,12 @@ fn disable_prompt() {
 /// is as it was.
 #[test]
 fn interrupt_at_the_mfa_prompt() {
-    for shell in ["bash", "zsh"] {
+    for shell in SHELLS {
         let Some((moto, _home, term)) = session(shell, CONFIG) else {
             continue;
         };
-        term.run("eval \"$(aws-as -s)\"");
+        let shell = shell.name;
+        term.run(crate::support::shells::shell(shell).activate());
         let before = term.env("before");
         term.type_line("aws-as dev");
         term.wait_for("Enter MFA code for", 60);
@@ -335,13 +408,15 @@ fn environment_source_through_the_shell_function() {
     let config = format!(
         "{CONFIG}\n[profile envrole]\nrole_arn = arn:aws:iam::123456789012:role/env\ncredential_source = Environment\n"
     );
-    for shell in ["bash", "zsh"] {
-        let Some((moto, _home, term)) = session(shell, &config) else {
+    for spec in SHELLS {
+        let Some((moto, _home, term)) = session(spec, &config) else {
             continue;
         };
-        term.run("export AWS_ACCESS_KEY_ID=AKIAUSERSOWNENVKEY01 AWS_SECRET_ACCESS_KEY=users-own");
+        let shell = spec.name;
+        term.run(&spec.export("AWS_ACCESS_KEY_ID", "AKIAUSERSOWNENVKEY01"));
+        term.run(&spec.export("AWS_SECRET_ACCESS_KEY", "users-own"));
         let before = term.env("before");
-        term.run("eval \"$(aws-as -s)\"");
+        term.run(spec.activate());
         assert_eq!(term.run("aws-as dev --mfa-code 123456"), "(dev) my$");
         moto.reset();
         assert_eq!(

@@ -5,6 +5,7 @@
 
 pub mod moto;
 pub mod servers;
+pub mod shells;
 pub mod term;
 
 pub use moto::{Moto, Recorded};

@@ -1,6 +1,7 @@
 //! A real interactive shell in a tmux pane: keys are typed as a user types them and the screen is
 //! read back, so prompts, the MFA question on the terminal and the prompt prefix are all real.
 
+use super::shells::{Family, Shell, shell};
 use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -8,13 +9,24 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 pub struct Term {
+    shell: Shell,
     sock: PathBuf,
     dir: tempfile::TempDir,
     marks: Cell<u32>,
 }
 
 impl Term {
-    /// Start `argv` in a fresh tmux server with exactly `env` as its environment.
+    /// Start `shell`, interactive and without rc files, with exactly `env` as its environment.
+    pub fn shell(shell: Shell, env: &[(&str, String)], cwd: &Path) -> Term {
+        let mut argv = vec![shell.program];
+        argv.extend(shell.interactive);
+        let mut term = Term::start(&argv, env, cwd);
+        term.shell = shell;
+        term
+    }
+
+    /// Start `argv` (a shell of the sh family) in a fresh tmux server with exactly `env` as its
+    /// environment.
     pub fn start(argv: &[&str], env: &[(&str, String)], cwd: &Path) -> Term {
         let dir = tempfile::Builder::new()
             .prefix("aws-as-term-")
@@ -40,6 +52,7 @@ impl Term {
         let status = cmd.status().expect("start tmux");
         assert!(status.success(), "tmux new-session failed");
         Term {
+            shell: shell("bash"),
             sock,
             dir,
             marks: Cell::new(0),
@@ -98,25 +111,28 @@ impl Term {
 
     /// Wait for the shell to be back at its prompt after everything typed so far, and return
     /// that prompt line.
+    ///
+    /// Shells without a line editor (dash, BSD csh) leave the terminal echoing while a command
+    /// runs, so the typed `echo MARK` can show up before the prompt that precedes its output:
+    /// the output line is the one that ends in the mark without being the typed command.
     pub fn sync(&self) -> String {
         let n = self.marks.get() + 1;
         self.marks.set(n);
         let mark = format!("__MARK_{n}__");
-        self.type_line(&format!("echo {mark}"));
-        let screen = self.wait_until(&mark, 60, |s| {
+        let typed = format!("echo {mark}");
+        let find = |s: &str| -> Option<String> {
             let lines: Vec<&str> = s.lines().map(str::trim_end).collect();
-            match lines.iter().rposition(|l| *l == mark) {
-                Some(i) => lines[i + 1..].iter().any(|l| !l.is_empty()),
-                None => false,
-            }
-        });
-        let lines: Vec<&str> = screen.lines().map(str::trim_end).collect();
-        let i = lines.iter().rposition(|l| *l == mark).unwrap();
-        lines[i + 1..]
-            .iter()
-            .find(|l| !l.is_empty())
-            .unwrap()
-            .to_string()
+            let i = lines
+                .iter()
+                .rposition(|l| l.ends_with(&mark) && !l.ends_with(&typed))?;
+            lines[i + 1..]
+                .iter()
+                .find(|l| !l.is_empty())
+                .map(|l| l.to_string())
+        };
+        self.type_line(&typed);
+        let screen = self.wait_until(&mark, 60, |s| find(s).is_some());
+        find(&screen).unwrap()
     }
 
     /// Type a command, wait for it to finish, and return the prompt shown afterwards.
@@ -146,10 +162,7 @@ impl Term {
     pub fn var(&self, name: &str) -> Option<String> {
         let file = self.out().join(format!("var-{name}"));
         let _ = std::fs::remove_file(&file);
-        self.run(&format!(
-            "if [ -n \"${{{name}+x}}\" ]; then printf '%s' \"${name}\" > {}; fi",
-            file.display()
-        ));
+        self.run(&self.shell.var_line(name, &file.display().to_string()));
         std::fs::read_to_string(&file).ok()
     }
 
@@ -157,8 +170,16 @@ impl Term {
     pub fn output_of(&self, line: &str) -> String {
         let file = self.out().join("output");
         let _ = std::fs::remove_file(&file);
-        self.run(&format!("{{ {line} ; }} > {} 2>&1", file.display()));
+        self.run(&self.shell.output_line(line, &file.display().to_string()));
         std::fs::read_to_string(&file).unwrap_or_default()
+    }
+
+    /// The prompt as the shell holds it: PS1, csh's `prompt`, or fish's prompt function.
+    pub fn prompt(&self) -> Option<String> {
+        match self.shell.family {
+            Family::Fish => Some(self.output_of("functions fish_prompt")),
+            _ => self.var(self.shell.prompt_var()),
+        }
     }
 }
 
