@@ -10,7 +10,8 @@
 #
 # aws-as manages the global scope. A universal variable of the same name (`set -Ux AWS_REGION ...`)
 # is never changed: a global hides it while one is set, and it shows through again once the global
-# is erased, as it did before activation.
+# is erased, as it did before activation. So does a universal AWS_PROFILE while an identity is
+# active: fish exports a universal unless an exported variable of the same name hides it.
 #
 # Builtins that a function may shadow (printf, functions, contains, source) are called as `builtin
 # ...` and the binary as `command aws-as`, so that the user's functions can't hijack them. set,
@@ -144,7 +145,8 @@ function __aws_as_unwrap
 end
 
 # Ask the binary for the label of the identity this shell has now (none, or one inherited from
-# the parent shell), following prompt_format.
+# the parent shell), following prompt_format. Through a pipe, as `aws-as` does, and for the same
+# reason.
 function __aws_as_ask_label
     command -q aws-as; or return 0
     __aws_as_run __label fish | read -lz __aws_as_out
