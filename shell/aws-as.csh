@@ -60,11 +60,16 @@ alias __aws_as_prompt 'if ($__aws_as_prompt_on) set prompt = "${__aws_as_label}$
 
 # ---- Commands ----------------------------------------------------------------------------------
 
+# The hook with the user's arguments, word for word (:q). An alias of its own because the
+# caller's backquote sits inside double quotes, where the caller would substitute the arguments
+# into the backquote's text, and the shell running it would parse them again.
+alias __aws_as_hook '\aws-as __hook csh -- $__aws_as_args:q';
+
 # aws-as NAME | aws-as - | aws-as use NAME | any other aws-as command. The arguments are kept in
-# __aws_as_args and passed on with :q, word for word. The binary prints the code for a switch;
-# for a command that prints data it prints `__aws_as_run;`. `\aws-as` is the binary: a quoted
-# command name is never an alias. The status is the binary's, set again after the `if`.
-alias aws-as 'set __aws_as_args = (\!*); set __aws_as_out = "`eval __aws_as_pristine; \aws-as __hook csh -- $__aws_as_args:q`"; set __aws_as_rc = $status; if ($__aws_as_rc == 0) eval "$__aws_as_out"; unset __aws_as_out; set status = $__aws_as_rc';
+# __aws_as_args. The binary prints the code for a switch; for a command that prints data it
+# prints `__aws_as_run;`. `\aws-as` is the binary: a quoted command name is never an alias. The
+# status is the binary's, set again after the `if`.
+alias aws-as 'set __aws_as_args = (\!*); set __aws_as_out = "`eval __aws_as_pristine; eval __aws_as_hook`"; set __aws_as_rc = $status; if ($__aws_as_rc == 0) eval "$__aws_as_out"; unset __aws_as_out; set status = $__aws_as_rc';
 
 # Run the binary for a command that prints data, in the same reset environment as the hook.
 alias __aws_as_run '( eval __aws_as_pristine; \aws-as $__aws_as_args:q )';
@@ -80,7 +85,7 @@ alias aws-as-deactivate 'set __aws_as_dargs = (\!*); set __aws_as_keep = 0; set 
 
 # What aws-as-deactivate does when its arguments are right: the unload, then every alias and
 # variable of aws-as's own.
-alias __aws_as_unload_all '__aws_as_unload; unalias aws-as aws-as-deactivate __aws_as_save __aws_as_restore __aws_as_restore_unkept __aws_as_pristine __aws_as_prompt __aws_as_run __aws_as_unload __aws_as_unload_all; unset __aws_as_vars __aws_as_args __aws_as_keep __aws_as_rc';
+alias __aws_as_unload_all '__aws_as_unload; unalias aws-as aws-as-deactivate __aws_as_hook __aws_as_save __aws_as_restore __aws_as_restore_unkept __aws_as_pristine __aws_as_prompt __aws_as_run __aws_as_unload __aws_as_unload_all; unset __aws_as_vars __aws_as_args __aws_as_keep __aws_as_rc';
 
 # ---- Activation --------------------------------------------------------------------------------
 

@@ -170,7 +170,8 @@ fn status_reports_the_identity_from_the_environment() {
     assert!(text.starts_with("identity  dev\n"), "{text}");
     assert!(text.contains("(42m left)"), "{text}");
     let mut cmd = home.cmd("http://127.0.0.1:9");
-    cmd.env("AWS_AS_IDENTITY", "dev").env("AWS_AS_EXPIRATION", "1000");
+    cmd.env("AWS_AS_IDENTITY", "dev")
+        .env("AWS_AS_EXPIRATION", "1000");
     let text = stdout(&cmd.output().unwrap());
     assert!(text.contains("1970-01-01T00:16:40Z (expired)\n"), "{text}");
 }

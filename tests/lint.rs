@@ -39,7 +39,10 @@ fn run(program: &str, args: &[&str], input: &str) -> String {
 /// `run`, and the linter must print nothing either.
 fn check(program: &str, args: &[&str], input: &str) {
     let out = run(program, args, input);
-    assert!(out.is_empty(), "{program} {args:?}:\n{out}\n--- input ---\n{input}");
+    assert!(
+        out.is_empty(),
+        "{program} {args:?}:\n{out}\n--- input ---\n{input}"
+    );
 }
 
 /// Every kind of statement the renderer emits, each label form included (fixed, and with the
@@ -78,7 +81,18 @@ fn sh_and_bash_pass_shellcheck_and_shfmt() {
     for (d, lang) in [(Dialect::Bash, "bash"), (Dialect::Sh, "sh")] {
         let script = d.script();
         check("shellcheck", &["-s", lang, "-"], &script);
-        check("shfmt", &["-ln", if lang == "sh" { "posix" } else { "bash" }, "-i", "4", "-ci", "-d"], &script);
+        check(
+            "shfmt",
+            &[
+                "-ln",
+                if lang == "sh" { "posix" } else { "bash" },
+                "-i",
+                "4",
+                "-ci",
+                "-d",
+            ],
+            &script,
+        );
         // SC2016 ("expressions don't expand in single quotes") is the point of the quoting.
         let code = format!("#!/bin/{lang}\n{}", emitted(d));
         check("shellcheck", &["-s", lang, "-e", "SC2016", "-"], &code);

@@ -6,6 +6,7 @@ mod support;
 mod cli;
 mod concurrency;
 mod failures;
+mod hostile;
 mod lint;
 mod quoting;
 mod shells;

@@ -133,7 +133,11 @@ fn flow(name: &str) {
     assert_eq!(term.env("activated"), before, "{name}");
 
     // Activating again, in the table's other form, never stacks the prefix.
-    assert_eq!(term.run(&shell.activate_other(term.out())), "(-) my$", "{name}");
+    assert_eq!(
+        term.run(&shell.activate_other(term.out())),
+        "(-) my$",
+        "{name}"
+    );
     assert_eq!(term.env("again"), before, "{name}");
 
     // Switch to dev: the MFA code is asked for on the terminal.
@@ -220,13 +224,20 @@ fn flow(name: &str) {
     let bad_config = term.out().join("bad-config");
     std::fs::write(&bad_config, "not = a profile\n").unwrap();
     let bad_config = bad_config.display().to_string();
-    let endpoint_env = |url: &str, cmd: &str| {
-        shell.with_env("AWS_ENDPOINT_URL", url, Some(&endpoint), cmd)
-    };
+    let endpoint_env =
+        |url: &str, cmd: &str| shell.with_env("AWS_ENDPOINT_URL", url, Some(&endpoint), cmd);
     let status = shell.status();
     let cases = [
-        (format!("aws-as nosuch; echo rc={status}"), "there is no profile `nosuch`", "1"),
-        (endpoint_env(&closed, "aws-as dev --mfa-code 1"), "could not reach STS", "1"),
+        (
+            format!("aws-as nosuch; echo rc={status}"),
+            "there is no profile `nosuch`",
+            "1",
+        ),
+        (
+            endpoint_env(&closed, "aws-as dev --mfa-code 1"),
+            "could not reach STS",
+            "1",
+        ),
         (
             endpoint_env(&refused, "aws-as dev --mfa-code 000000"),
             "AccessDenied: MultiFactorAuthentication failed",
@@ -237,7 +248,12 @@ fn flow(name: &str) {
                 "AWS_AS_CONFIG",
                 &settings,
                 None,
-                &shell.with_env("AWS_ENDPOINT_URL", &hung, Some(&endpoint), "aws-as dev --mfa-code 1"),
+                &shell.with_env(
+                    "AWS_ENDPOINT_URL",
+                    &hung,
+                    Some(&endpoint),
+                    "aws-as dev --mfa-code 1",
+                ),
             ),
             "did not answer in time",
             "1",
@@ -247,7 +263,11 @@ fn flow(name: &str) {
             "could not read the AWS config files",
             "1",
         ),
-        (format!("aws-as dev --bogus; echo rc={status}"), "unexpected argument", "2"),
+        (
+            format!("aws-as dev --bogus; echo rc={status}"),
+            "unexpected argument",
+            "2",
+        ),
     ];
     for (cmd, needle, code) in &cases {
         let out = term.output_of(cmd);
@@ -278,7 +298,10 @@ fn flow(name: &str) {
         "AWS_DEFAULT_PROFILE",
         "AWS_DEFAULT_REGION",
     ]) {
-        assert!(!cleared.contains_key(*v), "{name}: {v} after clear: {cleared:?}");
+        assert!(
+            !cleared.contains_key(*v),
+            "{name}: {v} after clear: {cleared:?}"
+        );
     }
     assert_eq!(cleared.get("AWS_REGION").map(String::as_str), Some(""));
 
@@ -300,7 +323,11 @@ fn flow(name: &str) {
         bin().to_str().unwrap(),
         "{name}"
     );
-    assert_eq!(term.output_of(shell.deactivate_gone()).trim(), "gone", "{name}");
+    assert_eq!(
+        term.output_of(shell.deactivate_gone()).trim(),
+        "gone",
+        "{name}"
+    );
 
     // --keep-creds: the credentials and regions stay, the bookkeeping goes.
     term.run(shell.activate());
@@ -370,7 +397,11 @@ fn disable_prompt() {
         let prompt = term.prompt();
         assert_eq!(term.run(shell.activate()), "my$", "{name}");
         assert_eq!(term.run("aws-as dev --mfa-code 123456"), "my$", "{name}");
-        assert_eq!(term.var("AWS_AS_IDENTITY").as_deref(), Some("dev"), "{name}");
+        assert_eq!(
+            term.var("AWS_AS_IDENTITY").as_deref(),
+            Some("dev"),
+            "{name}"
+        );
         assert_eq!(term.run("aws-as-deactivate"), "my$", "{name}");
         assert_eq!(term.prompt(), prompt, "{name}");
     }

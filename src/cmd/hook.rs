@@ -21,7 +21,9 @@ pub fn run(shell: ShellName, args: Vec<OsString>) -> Result<()> {
     }
     let dialect = Dialect::for_shell(shell);
     let mut argv: Vec<OsString> = vec!["aws-as".into()];
-    argv.extend(args.into_iter().skip_while(|a| a == "--"));
+    // clap has taken the wrapper's `--`; what is left is exactly what the user typed, their own
+    // `--` included (`aws-as -- -n` reaches a profile named `-n`).
+    argv.extend(args);
     let parsed = match cli::parse(argv) {
         Ok(parsed) => parsed,
         // Help and version are data: let the wrapper run the binary directly to print them.

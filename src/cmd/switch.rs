@@ -1,8 +1,8 @@
 //! `aws-as NAME`, `aws-as use NAME` and `aws-as -`: the statements that switch a shell.
 
 use crate::config::Chain;
-use crate::credentials::Credentials;
 use crate::config::PromptFormat;
+use crate::credentials::Credentials;
 use crate::shell::{Stmt, Var, label};
 use anyhow::{Result, bail};
 

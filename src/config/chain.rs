@@ -158,8 +158,7 @@ fn valid_region(r: &str) -> bool {
 /// STS's rule for RoleSessionName: `[\w+=,.@-]{2,64}`.
 fn valid_session_name(v: &str) -> bool {
     (2..=64).contains(&v.len())
-        && v
-            .chars()
+        && v.chars()
             .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
 }
 

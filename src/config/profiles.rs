@@ -6,6 +6,7 @@ use aws_config::profile::{Profile, ProfileSet};
 use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use aws_types::os_shim_internal::{Env, Fs};
 use std::future::Future;
+use std::path::PathBuf;
 use std::task::{Context as TaskContext, Poll, Waker};
 
 pub struct Profiles {
@@ -16,14 +17,16 @@ impl Profiles {
     /// Read `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE` (default `~/.aws/config` and
     /// `~/.aws/credentials`), as the SDK does.
     pub fn load() -> Result<Self> {
-        Self::load_with(&Fs::real(), &Env::real(), &EnvConfigFiles::default())
+        let config = read(shared_file("AWS_CONFIG_FILE", "config"))?;
+        let credentials = read(shared_file("AWS_SHARED_CREDENTIALS_FILE", "credentials"))?;
+        Self::from_strings(&config, &credentials)
     }
 
-    /// In-memory files, for unit tests.
+    /// Files given by their contents (what `load` reads, and unit tests).
     pub fn from_strings(config: &str, credentials: &str) -> Result<Self> {
         let files = EnvConfigFiles::builder()
-            .with_contents(EnvConfigFileKind::Config, config)
-            .with_contents(EnvConfigFileKind::Credentials, credentials)
+            .with_contents(EnvConfigFileKind::Config, tolerable(config))
+            .with_contents(EnvConfigFileKind::Credentials, tolerable(credentials))
             .build();
         Self::load_with(&Fs::from_slice(&[]), &Env::from_slice(&[]), &files)
     }
@@ -44,6 +47,53 @@ impl Profiles {
         names.sort();
         names
     }
+}
+
+/// Where the SDK looks for a shared file: `$VAR`, else `~/.aws/NAME`, with a leading `~/`
+/// meaning HOME.
+fn shared_file(var: &str, name: &str) -> Option<PathBuf> {
+    let home = dirs::home_dir();
+    match std::env::var_os(var).filter(|v| !v.is_empty()) {
+        Some(path) => {
+            let path = PathBuf::from(path);
+            match (path.strip_prefix("~"), home) {
+                (Ok(rest), Some(home)) => Some(home.join(rest)),
+                _ => Some(path),
+            }
+        }
+        None => Some(home?.join(".aws").join(name)),
+    }
+}
+
+/// A missing file is an empty one, as for the SDK.
+fn read(path: Option<PathBuf>) -> Result<String> {
+    let Some(path) = path else {
+        return Ok(String::new());
+    };
+    match std::fs::read(&path) {
+        Ok(bytes) => Ok(String::from_utf8_lossy(&bytes).into_owned()),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        Err(err) => Err(err)
+            .with_context(|| format!("could not read the AWS config files: {}", path.display())),
+    }
+}
+
+/// The file as aws-config can parse it. aws-config reads `#` and `;` in a section header as the
+/// start of a comment and then refuses the whole file, where the AWS CLI takes them as part of
+/// the name. Such a profile's name is one the SDKs never accept anyway, so its header is replaced
+/// by one they ignore, and one odd profile does not take every other profile down with it.
+fn tolerable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('[') && trimmed.contains(['#', ';']) {
+            out.push_str("[aws-as ignored: a name the SDKs cannot read]");
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// aws-config's profile loader is an `async fn` only in signature: with the real file system it

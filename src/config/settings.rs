@@ -62,7 +62,10 @@ impl PromptFormat {
                      and {{{{ or }}}} is a literal brace"
                 );
             } else if ch.is_control() {
-                bail!("`{}` has a control character; the prompt takes plain text", text.escape_default());
+                bail!(
+                    "`{}` has a control character; the prompt takes plain text",
+                    text.escape_default()
+                );
             } else {
                 literal.push(ch);
                 rest = &rest[ch.len_utf8()..];

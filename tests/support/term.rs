@@ -168,10 +168,15 @@ impl Term {
 
     /// The output of `line`, written to a file by the shell.
     pub fn output_of(&self, line: &str) -> String {
+        self.output_and_prompt(line).0
+    }
+
+    /// The output of `line`, and the prompt shown after it.
+    pub fn output_and_prompt(&self, line: &str) -> (String, String) {
         let file = self.out().join("output");
         let _ = std::fs::remove_file(&file);
-        self.run(&self.shell.output_line(line, &file.display().to_string()));
-        std::fs::read_to_string(&file).unwrap_or_default()
+        let prompt = self.run(&self.shell.output_line(line, &file.display().to_string()));
+        (std::fs::read_to_string(&file).unwrap_or_default(), prompt)
     }
 
     /// The prompt as the shell holds it: PS1, csh's `prompt`, or fish's prompt function.
