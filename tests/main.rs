@@ -8,6 +8,7 @@ mod concurrency;
 mod failures;
 mod hostile;
 mod lint;
+mod prompt;
 mod quoting;
 mod shells;
 mod sts;

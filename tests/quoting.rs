@@ -172,16 +172,16 @@ fn nul_is_refused_not_truncated() {
     );
 }
 
-/// A hostile identity label in the prompt is shown, never run: the prompt refers to a variable
-/// (bash) or psvar (zsh), whose value the shell does not expand again.
+/// A hostile identity label in the prompt is shown, never run, in every shell: an identity
+/// inherited from the parent shell reaches the prompt through the renderer, and the prompt
+/// refers to it (bash, sh, ksh), holds it in psvar (zsh), prints it as data (fish) or has its
+/// `!` and `%` escaped (csh, tcsh). Control characters are shown as `?`.
 #[test]
 fn hostile_label_in_a_live_prompt_is_inert() {
-    let label = "$(touch canary1)`touch canary2`%F{red}\\u!!";
-    for (shell, argv) in [
-        ("bash", vec!["bash", "--norc", "--noprofile", "-i"]),
-        ("zsh", vec!["zsh", "-f", "-i", "-o", "promptsubst"]),
-    ] {
-        if !require(shell) || !require("tmux") {
+    let label = "$(touch canary1)`touch canary2`%F{red}\\u!!%n\u{1b}[2J";
+    let shown = label.replace('\u{1b}', "?");
+    for shell in crate::support::shells::SHELLS {
+        if !require(shell.program) || !require("tmux") {
             continue;
         }
         let home = Home::standard();
@@ -191,12 +191,13 @@ fn hostile_label_in_a_live_prompt_is_inert() {
             ("TERM", "xterm".to_string()),
             ("AWS_AS_IDENTITY", label.to_string()),
         ];
-        let term = crate::support::term::Term::start(&argv, &env, home.path());
-        term.run("PS1='my$ '");
-        let prompt = term.run("eval \"$(aws-as -s)\"");
-        assert_eq!(prompt, format!("({label}) my$"), "{shell}");
+        let term = crate::support::term::Term::shell(shell, &env, home.path());
+        term.run(&shell.set_prompt("my$ "));
+        let prompt = term.run(shell.activate());
+        assert_eq!(prompt, format!("({shown}) my$"), "{}", shell.name);
         term.run("true");
-        assert_no_canary(home.path(), shell);
+        term.run("aws-as-deactivate");
+        assert_no_canary(home.path(), shell.name);
     }
 }
 

@@ -528,3 +528,32 @@ fn unusual_shell_options() {
         );
     }
 }
+
+/// `aws-as -s` names the shell it was run from, through its parent process.
+#[test]
+fn detects_every_shell() {
+    use aws_as::shell::{DIALECTS, Dialect};
+    let home = Home::standard();
+    for shell in SHELLS {
+        if !require(shell.program) {
+            continue;
+        }
+        let dialect: Dialect = *DIALECTS.iter().find(|d| d.name() == shell.dialect).unwrap();
+        let mut cmd = std::process::Command::new(shell.program);
+        match shell.family {
+            // In a substitution, as `eval "$(aws-as -s)"` runs it.
+            Family::Sh => cmd.args(["-c", "x=$(aws-as -s); printf '%s\\n' \"$x\""]),
+            Family::Fish => cmd.args(["--no-config", "-c", "aws-as -s | string collect -N"]),
+            Family::Csh => cmd.args(["-f", "-c", "aws-as -s; true"]),
+        };
+        home.clean_env(&mut cmd, "http://127.0.0.1:9");
+        let out = cmd.output().unwrap();
+        assert_eq!(
+            stdout(&out),
+            dialect.bootstrap(),
+            "{}: {}",
+            shell.name,
+            stderr(&out)
+        );
+    }
+}
