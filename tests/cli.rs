@@ -17,8 +17,8 @@ fn hook_prints_only_shell_statements() {
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 10, "{text}");
-    for line in &lines {
+    assert_eq!(lines.len(), 11, "{text}");
+    for line in &lines[..10] {
         assert!(
             line.starts_with("export AWS_")
                 || line.starts_with("unset AWS_")
@@ -26,6 +26,7 @@ fn hook_prints_only_shell_statements() {
             "unexpected statement {line:?}"
         );
     }
+    assert_eq!(lines[10], "__aws_as_label '(dev) '");
     assert!(text.contains("export AWS_AS_IDENTITY='dev'\n"));
     assert!(text.contains("export AWS_REGION='eu-west-1'\n"));
     assert!(text.contains("unset AWS_PROFILE\n"));
@@ -127,28 +128,29 @@ fn init_prints_one_line_and_the_script() {
     );
     let out = home.run("http://127.0.0.1:9", &["init", "bash", "--script"]);
     assert!(stdout(&out).contains("aws-as-deactivate()"));
-    // Detection: the parent process is the shell.
-    if require("zsh") {
-        let mut cmd = std::process::Command::new("zsh");
-        // In a command substitution, as users run it (a bare `zsh -c CMD` would exec CMD).
-        cmd.args([
-            "-fc",
-            &format!("x=$({} -s); print -r -- \"$x\"", bin().display()),
-        ]);
-        home.clean_env(&mut cmd, "http://127.0.0.1:9");
-        let out = cmd.output().unwrap();
-        assert_eq!(
-            stdout(&out),
-            "eval \"`command aws-as init zsh --script`\"\n"
-        );
-    }
     // Falling back to $SHELL when the parent is no shell.
     let mut cmd = home.cmd("http://127.0.0.1:9");
     cmd.arg("-s").env("SHELL", "/usr/bin/zsh");
     assert!(stdout(&cmd.output().unwrap()).contains("init zsh"));
-    // Shells that come in a later version are refused clearly.
+    // fish and csh get the script itself; csh's has no comments and one statement per line,
+    // each ending in `;`, for ``eval "`aws-as -c`"``.
     let out = home.run("http://127.0.0.1:9", &["-s", "fish"]);
-    assert_clean_failure(&out, "fish is not supported yet");
+    assert!(stdout(&out).starts_with("# aws-as: shell integration for fish.\n"));
+    let out = home.run("http://127.0.0.1:9", &["-c"]);
+    let csh = stdout(&out);
+    assert!(
+        csh.lines().count() > 20 && csh.lines().all(|l| l.ends_with(';') && !l.contains("# ")),
+        "{csh}"
+    );
+    assert_eq!(
+        stdout(&home.run("http://127.0.0.1:9", &["init", "tcsh"])),
+        csh
+    );
+    let out = home.run("http://127.0.0.1:9", &["-s", "ksh"]);
+    assert_eq!(
+        stdout(&out),
+        "eval \"$(command aws-as init sh --script)\"\n"
+    );
 }
 
 #[test]
