@@ -53,10 +53,12 @@ alias __aws_as_pristine '__aws_as_restore 1 AWS_ACCESS_KEY_ID; __aws_as_restore 
 # ---- Prompt ------------------------------------------------------------------------------------
 
 # csh cannot refer to a variable from its prompt, so the prompt is set at switch time: the label
-# in front of the prompt as it was at activation (_AWS_AS_PROMPT0). The binary escapes `!` (and
-# `%` for tcsh) in the label, so the prompt shows it literally. __aws_as_shown remembers what was
+# in front of the prompt as it was at activation (_AWS_AS_PROMPT0, copied with :q, which keeps a
+# multi-line prompt whole). So a prompt that something else changes after activation (a `cd`
+# alias that puts the directory in it) comes back as it was at activation on the next switch.
+# The binary escapes `!` (and `%` and `\` for tcsh) in the label, so the prompt shows it literally. __aws_as_shown remembers what was
 # set, so deactivation can tell whether something else has changed the prompt since.
-alias __aws_as_prompt 'if ($__aws_as_prompt_on) set prompt = "${__aws_as_label}${_AWS_AS_PROMPT0}"; if ($__aws_as_prompt_on) set __aws_as_shown = "${__aws_as_label}${_AWS_AS_PROMPT0}"';
+alias __aws_as_prompt 'if ($__aws_as_prompt_on) set prompt = "${__aws_as_label}"$_AWS_AS_PROMPT0:q; if ($__aws_as_prompt_on) set __aws_as_shown = "${__aws_as_label}"$_AWS_AS_PROMPT0:q';
 
 # ---- Commands ----------------------------------------------------------------------------------
 
@@ -65,18 +67,24 @@ alias __aws_as_prompt 'if ($__aws_as_prompt_on) set prompt = "${__aws_as_label}$
 # into the backquote's text, and the shell running it would parse them again.
 alias __aws_as_hook '\aws-as __hook csh -- $__aws_as_args:q';
 
+# The end of every `aws-as`: the status the command should have, and no code left behind.
+alias __aws_as_done 'unset __aws_as_out; set status = $__aws_as_rc';
+
 # aws-as NAME | aws-as - | aws-as use NAME | any other aws-as command. The arguments are kept in
 # __aws_as_args. The binary prints the code for a switch; for a command that prints data it
-# prints `__aws_as_run;`. `\aws-as` is the binary: a quoted command name is never an alias. The
-# status is the binary's, set again after the `if`.
-alias aws-as 'set __aws_as_args = (\!*); set __aws_as_out = "`eval __aws_as_pristine; eval __aws_as_hook`"; set __aws_as_rc = $status; if ($__aws_as_rc == 0) eval "$__aws_as_out"; unset __aws_as_out; set status = $__aws_as_rc';
+# prints `__aws_as_run;`, which records that command's status. `\aws-as` is the binary: a quoted
+# command name is never an alias. The code is evaluated only when the binary succeeded, and the
+# last statement is one eval, so that a pipe after `aws-as list` takes its output. (csh hands an
+# alias its redirections as arguments, so `aws-as list > f` reaches the binary as `list > f`,
+# which says to write `(aws-as list) > f` instead.)
+alias aws-as 'set __aws_as_args = (\!*); set __aws_as_out = "`eval __aws_as_pristine; eval __aws_as_hook`"; set __aws_as_rc = $status; if ($__aws_as_rc != 0) set __aws_as_out = ""; eval "$__aws_as_out" __aws_as_done';
 
 # Run the binary for a command that prints data, in the same reset environment as the hook.
 alias __aws_as_run '( eval __aws_as_pristine; \aws-as $__aws_as_args:q )';
 
 # Undo activation: every managed variable (the kept ones only when __aws_as_keep is 0), the
 # prompt when nothing else has changed it since, then the saved state.
-alias __aws_as_unload '__aws_as_restore_unkept 1 AWS_ACCESS_KEY_ID; __aws_as_restore_unkept 2 AWS_SECRET_ACCESS_KEY; __aws_as_restore_unkept 3 AWS_SESSION_TOKEN; __aws_as_restore_unkept 4 AWS_CREDENTIAL_EXPIRATION; __aws_as_restore 5 AWS_AS_IDENTITY; __aws_as_restore 6 AWS_AS_EXPIRATION; __aws_as_restore_unkept 7 AWS_REGION; __aws_as_restore_unkept 8 AWS_DEFAULT_REGION; __aws_as_restore 9 AWS_PROFILE; __aws_as_restore 10 AWS_DEFAULT_PROFILE; if ($__aws_as_prompt_on) eval '\''if ("$prompt" == "$__aws_as_shown") set prompt = "$_AWS_AS_PROMPT0"'\''; unset _AWS_AS_SET_1 _AWS_AS_OLD_1 _AWS_AS_SET_2 _AWS_AS_OLD_2 _AWS_AS_SET_3 _AWS_AS_OLD_3 _AWS_AS_SET_4 _AWS_AS_OLD_4 _AWS_AS_SET_5 _AWS_AS_OLD_5 _AWS_AS_SET_6 _AWS_AS_OLD_6 _AWS_AS_SET_7 _AWS_AS_OLD_7 _AWS_AS_SET_8 _AWS_AS_OLD_8 _AWS_AS_SET_9 _AWS_AS_OLD_9 _AWS_AS_SET_10 _AWS_AS_OLD_10 _AWS_AS_ACTIVE _AWS_AS_PROMPT0 __aws_as_prompt_on __aws_as_shown __aws_as_label';
+alias __aws_as_unload '__aws_as_restore_unkept 1 AWS_ACCESS_KEY_ID; __aws_as_restore_unkept 2 AWS_SECRET_ACCESS_KEY; __aws_as_restore_unkept 3 AWS_SESSION_TOKEN; __aws_as_restore_unkept 4 AWS_CREDENTIAL_EXPIRATION; __aws_as_restore 5 AWS_AS_IDENTITY; __aws_as_restore 6 AWS_AS_EXPIRATION; __aws_as_restore_unkept 7 AWS_REGION; __aws_as_restore_unkept 8 AWS_DEFAULT_REGION; __aws_as_restore 9 AWS_PROFILE; __aws_as_restore 10 AWS_DEFAULT_PROFILE; if ($__aws_as_prompt_on) eval '\''if ($prompt:q == $__aws_as_shown:q) set prompt = $_AWS_AS_PROMPT0:q'\''; unset _AWS_AS_SET_1 _AWS_AS_OLD_1 _AWS_AS_SET_2 _AWS_AS_OLD_2 _AWS_AS_SET_3 _AWS_AS_OLD_3 _AWS_AS_SET_4 _AWS_AS_OLD_4 _AWS_AS_SET_5 _AWS_AS_OLD_5 _AWS_AS_SET_6 _AWS_AS_OLD_6 _AWS_AS_SET_7 _AWS_AS_OLD_7 _AWS_AS_SET_8 _AWS_AS_OLD_8 _AWS_AS_SET_9 _AWS_AS_OLD_9 _AWS_AS_SET_10 _AWS_AS_OLD_10 _AWS_AS_ACTIVE _AWS_AS_PROMPT0 __aws_as_prompt_on __aws_as_shown __aws_as_label';
 
 # aws-as-deactivate [--keep-creds]: remove aws-as from this shell and restore it as it was. With
 # --keep-creds the active identity's credentials and regions stay (when there is one). Any other
@@ -85,7 +93,7 @@ alias aws-as-deactivate 'set __aws_as_dargs = (\!*); set __aws_as_keep = 0; set 
 
 # What aws-as-deactivate does when its arguments are right: the unload, then every alias and
 # variable of aws-as's own.
-alias __aws_as_unload_all '__aws_as_unload; unalias aws-as aws-as-deactivate __aws_as_hook __aws_as_save __aws_as_restore __aws_as_restore_unkept __aws_as_pristine __aws_as_prompt __aws_as_run __aws_as_unload __aws_as_unload_all; unset __aws_as_vars __aws_as_args __aws_as_keep __aws_as_rc';
+alias __aws_as_unload_all '__aws_as_unload; unalias aws-as aws-as-deactivate __aws_as_hook __aws_as_done __aws_as_save __aws_as_restore __aws_as_restore_unkept __aws_as_pristine __aws_as_prompt __aws_as_run __aws_as_unload __aws_as_unload_all; unset __aws_as_vars __aws_as_args __aws_as_keep __aws_as_rc';
 
 # ---- Activation --------------------------------------------------------------------------------
 
@@ -112,7 +120,7 @@ set _AWS_AS_ACTIVE = 1;
 set __aws_as_prompt_on = $?prompt;
 if ($?AWS_AS_DISABLE_PROMPT) set __aws_as_prompt_on = 0;
 set _AWS_AS_PROMPT0 = "";
-if ($__aws_as_prompt_on) eval 'set _AWS_AS_PROMPT0 = "$prompt"';
+if ($__aws_as_prompt_on) eval 'set _AWS_AS_PROMPT0 = $prompt:q';
 
 # The label for the identity this shell has now (none, or one inherited from the parent shell),
 # from the binary, following prompt_format; `(-) ` if the binary cannot say.

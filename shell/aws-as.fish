@@ -175,6 +175,13 @@ function aws-as --description 'Switch the AWS identity of this shell, or run an 
         return $__aws_as_rc
     end
     eval $__aws_as_out
+    set __aws_as_rc $status
+    # A universal AWS_PROFILE stays exported beside the identity's keys (see the top of this
+    # file); tools that prefer a profile would mix the two, so say so.
+    if set -q AWS_AS_IDENTITY; and set -q -U AWS_PROFILE
+        builtin printf '%s\n' 'aws-as: warning: a universal AWS_PROFILE (set -U) stays exported beside the identity; remove it with: set -e -U AWS_PROFILE' >&2
+    end
+    return $__aws_as_rc
 end
 
 # Undo activation: every managed variable except those named in $argv, then the prompt, then the

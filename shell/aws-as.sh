@@ -165,10 +165,11 @@ __aws_as_tick() {
 }
 
 # What goes in front of PS1: a reference to the label, never the label itself, so that no
-# profile name can inject prompt escapes or $(...). The prompt expands it on every redraw.
+# profile name can inject prompt escapes or $(...). The prompt expands it on every redraw, and
+# ksh93 parses it each time, so its `\printf` is quoted against a user's alias of that name.
 # shellcheck disable=SC2016 # PS1 must refer to the label, not hold it.
 case $__aws_as_flavor in
-    ksh93) __aws_as_prefix='${ __aws_as_tick;printf %s "$__aws_as_shown";}' ;;
+    ksh93) __aws_as_prefix='${ __aws_as_tick;\printf %s "$__aws_as_shown";}' ;;
     mksh) __aws_as_prefix='${|__aws_as_tick;REPLY=$__aws_as_shown;}' ;;
     *) __aws_as_prefix='${_AWS_AS_PROMPT}' ;;
 esac

@@ -80,10 +80,9 @@ __aws_as_label() {
     (( ${+_AWS_AS_OLD_PSVAR_LEN} )) || return 0
     psvar[9]=$1
     if (( $# == 4 )); then
-        if ! zmodload -e zsh/datetime; then
-            zmodload zsh/datetime 2>/dev/null || return 0
-            typeset -g _AWS_AS_ZMOD=1
-        fi
+        # Loaded for good: unloading it on deactivation could take it from something that has
+        # come to rely on it since.
+        zmodload zsh/datetime 2>/dev/null || return 0
         typeset -g _AWS_AS_PHEAD=$2 _AWS_AS_PEXP=$3 _AWS_AS_PTAIL=$4
         if (( ! ${+_AWS_AS_PRECMD} )); then
             typeset -g _AWS_AS_PRECMD=${+precmd_functions}
@@ -176,15 +175,12 @@ __aws_as_unload() {
         # Something rewrote PS1 after activation: keep its change, drop only our prefix.
         PS1=${PS1/"$__aws_as_prefix"/}
     fi
-    # The countdown hook, and the module it needed if aws-as loaded it.
+    # The countdown hook.
     if (( ${+_AWS_AS_PRECMD} )); then
         precmd_functions=(${precmd_functions:#__aws_as_tick})
         if (( ! _AWS_AS_PRECMD && ${#precmd_functions} == 0 )); then
             unset precmd_functions
         fi
-    fi
-    if (( ${+_AWS_AS_ZMOD} )); then
-        zmodload -u zsh/datetime 2>/dev/null
     fi
     # psvar back to its old length and ninth element.
     if (( ${+_AWS_AS_OLD_PSVAR_LEN} )); then
@@ -195,7 +191,7 @@ __aws_as_unload() {
         fi
     fi
     unset _AWS_AS_PS1 _AWS_AS_OLD_PS1 _AWS_AS_OLD_PSVAR_LEN _AWS_AS_OLD_PSVAR_9 _AWS_AS_ACTIVE \
-        _AWS_AS_PHEAD _AWS_AS_PEXP _AWS_AS_PTAIL _AWS_AS_PRECMD _AWS_AS_ZMOD
+        _AWS_AS_PHEAD _AWS_AS_PEXP _AWS_AS_PTAIL _AWS_AS_PRECMD
 }
 
 # aws-as-deactivate [--keep-creds]: remove aws-as from this shell and restore it as it was. With

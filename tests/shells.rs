@@ -280,6 +280,21 @@ fn flow(name: &str) {
         assert_eq!(term.env("after-failure"), dev, "{name}: {cmd}");
     }
 
+    // Data commands keep their own status, and their output goes down a pipe.
+    let out = term.output_of(&format!(
+        "aws-as export nosuch --format json; echo rc={status}"
+    ));
+    assert!(
+        out.contains("there is no profile `nosuch`") && out.lines().any(|l| l == "rc=1"),
+        "{name}: {out}"
+    );
+    assert_eq!(
+        term.output_of("aws-as list | grep -c prod").trim(),
+        "1",
+        "{name}"
+    );
+    assert_eq!(term.run("true"), "(dev) my$", "{name}");
+
     // Status.
     let status = term.output_of("aws-as");
     assert!(
@@ -555,5 +570,47 @@ fn detects_every_shell() {
             shell.name,
             stderr(&out)
         );
+    }
+}
+
+/// csh and tcsh: a multi-line prompt with `!` and `%` survives activation, switching and
+/// deactivation whole; a redirection after the alias is refused with the way to write it.
+#[test]
+fn csh_multiline_prompt_and_redirections() {
+    for name in ["tcsh", "csh"] {
+        let shell = shell(name);
+        let Some((_moto, home, term)) = session(shell, CONFIG) else {
+            continue;
+        };
+        let file = home.path().join("prompt.csh");
+        std::fs::write(&file, "set prompt = \"top %% !\\\nmy$ \"\n").unwrap();
+        term.run(&format!("source {}", file.display()));
+        let before = term.var("prompt").unwrap();
+        assert!(before.contains('\n'), "{name}: {before:?}");
+        term.run(shell.activate());
+        assert_eq!(
+            term.var("prompt").unwrap(),
+            format!("(-) {before}"),
+            "{name}"
+        );
+        term.run("aws-as dev --mfa-code 123456");
+        assert_eq!(
+            term.var("prompt").unwrap(),
+            format!("(dev) {before}"),
+            "{name}"
+        );
+        let out = term.output_of("aws-as list > /dev/null; echo rc=$status");
+        assert!(
+            out.contains("(aws-as list) > FILE") && out.contains("rc=1"),
+            "{name}: {out}"
+        );
+        let listed = home.path().join("listed");
+        term.run(&format!("(aws-as list) > {}", listed.display()));
+        assert!(
+            std::fs::read_to_string(&listed).unwrap().contains("dev"),
+            "{name}"
+        );
+        term.run("aws-as-deactivate");
+        assert_eq!(term.var("prompt").unwrap(), before, "{name}");
     }
 }

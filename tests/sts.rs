@@ -241,6 +241,29 @@ fn endpoints_are_resolved_as_the_sdk_does() {
             || v["Arn"].as_str().unwrap().contains("assumed-role/local/")
     );
     assert_eq!(moto.count("AssumeRole"), 1);
+
+    // Still so with a section header aws-config cannot parse beside it (the AWS CLI accepts it):
+    // the SDK must read the same files aws-as does, not drop endpoint_url and call real AWS.
+    let home = Home::new(
+        &format!("{config}\n[profile odd#name]\nregion = eu-west-1\n"),
+        &format!("{}\n[weird;name]\naws_access_key_id = A\n", credentials()),
+    );
+    moto.reset();
+    let mut cmd = home.cmd(&moto.url());
+    cmd.env_remove("AWS_ENDPOINT_URL").args([
+        "export",
+        "local",
+        "--format",
+        "json",
+        "--mfa-code",
+        "1",
+    ]);
+    let v = json(&cmd.output().unwrap());
+    assert!(
+        v["Arn"].as_str().unwrap().contains("assumed-role/local/"),
+        "{v}"
+    );
+    assert_eq!(moto.count("AssumeRole"), 1);
 }
 
 #[test]

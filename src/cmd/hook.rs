@@ -20,6 +20,20 @@ pub fn run(shell: ShellName, args: Vec<OsString>) -> Result<()> {
         );
     }
     let dialect = Dialect::for_shell(shell);
+    // csh hands an alias its redirections as arguments: `aws-as list > f` arrives as `list > f`.
+    if dialect == Dialect::Csh
+        && let Some(word) = args.iter().find(|a| {
+            let a = a.to_string_lossy();
+            (a.starts_with('>') || a.starts_with('<'))
+                && a.chars().all(|c| matches!(c, '>' | '<' | '&' | '!'))
+        })
+    {
+        bail!(
+            "could not run aws-as: csh passes `{}` to the aws-as alias as an argument; \
+             put the command in parentheses, as in: (aws-as list) > FILE",
+            word.to_string_lossy()
+        );
+    }
     let mut argv: Vec<OsString> = vec!["aws-as".into()];
     // clap has taken the wrapper's `--`; what is left is exactly what the user typed, their own
     // `--` included (`aws-as -- -n` reaches a profile named `-n`).

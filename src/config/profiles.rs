@@ -17,18 +17,16 @@ impl Profiles {
     /// Read `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE` (default `~/.aws/config` and
     /// `~/.aws/credentials`), as the SDK does.
     pub fn load() -> Result<Self> {
-        let config = read(shared_file("AWS_CONFIG_FILE", "config"))?;
-        let credentials = read(shared_file("AWS_SHARED_CREDENTIALS_FILE", "credentials"))?;
-        Self::from_strings(&config, &credentials)
+        Self::load_with(&Fs::from_slice(&[]), &Env::from_slice(&[]), &sdk_files()?)
     }
 
-    /// Files given by their contents (what `load` reads, and unit tests).
+    /// Files given by their contents, for unit tests.
     pub fn from_strings(config: &str, credentials: &str) -> Result<Self> {
-        let files = EnvConfigFiles::builder()
-            .with_contents(EnvConfigFileKind::Config, tolerable(config))
-            .with_contents(EnvConfigFileKind::Credentials, tolerable(credentials))
-            .build();
-        Self::load_with(&Fs::from_slice(&[]), &Env::from_slice(&[]), &files)
+        Self::load_with(
+            &Fs::from_slice(&[]),
+            &Env::from_slice(&[]),
+            &files(config, credentials),
+        )
     }
 
     fn load_with(fs: &Fs, env: &Env, files: &EnvConfigFiles) -> Result<Self> {
@@ -47,6 +45,21 @@ impl Profiles {
         names.sort();
         names
     }
+}
+
+/// The shared files' contents as aws-as reads them, for aws-config: the profile loader here and
+/// the SDK's own loader for STS calls.
+pub fn sdk_files() -> Result<EnvConfigFiles> {
+    let config = read(shared_file("AWS_CONFIG_FILE", "config"))?;
+    let credentials = read(shared_file("AWS_SHARED_CREDENTIALS_FILE", "credentials"))?;
+    Ok(files(&config, &credentials))
+}
+
+fn files(config: &str, credentials: &str) -> EnvConfigFiles {
+    EnvConfigFiles::builder()
+        .with_contents(EnvConfigFileKind::Config, tolerable(config))
+        .with_contents(EnvConfigFileKind::Credentials, tolerable(credentials))
+        .build()
 }
 
 /// Where the SDK looks for a shared file: `$VAR`, else `~/.aws/NAME`, with a leading `~/`
@@ -79,14 +92,16 @@ fn read(path: Option<PathBuf>) -> Result<String> {
 }
 
 /// The file as aws-config can parse it. aws-config reads `#` and `;` in a section header as the
-/// start of a comment and then refuses the whole file, where the AWS CLI takes them as part of
-/// the name. Such a profile's name is one the SDKs never accept anyway, so its header is replaced
-/// by one they ignore, and one odd profile does not take every other profile down with it.
+/// start of a comment (`[profile dev] # note` is fine) and then refuses the whole file when what
+/// is left does not end in `]`, where the AWS CLI takes them as part of the name
+/// (`[profile a#b]`). Such a profile's name is one the SDKs never accept anyway, so its header is
+/// replaced by one they ignore, and one odd profile does not take every other profile down with
+/// it.
 fn tolerable(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for line in text.lines() {
-        let trimmed = line.trim_start();
-        if trimmed.starts_with('[') && trimmed.contains(['#', ';']) {
+        let before_comment = line.split(['#', ';']).next().unwrap_or("").trim_end();
+        if line.starts_with('[') && !before_comment.ends_with(']') {
             out.push_str("[aws-as ignored: a name the SDKs cannot read]");
         } else {
             out.push_str(line);
@@ -107,5 +122,19 @@ fn block_on<F: Future>(fut: F) -> F::Output {
             return out;
         }
         std::thread::yield_now();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_the_sdk_cannot_read_are_set_aside_and_comments_kept() {
+        let config = "[profile a#b]\nregion = x\n[profile dev] # note\nregion = eu-west-1\n\
+                      [profile ops];c\nregion = us-east-1\n[profile a;b]\nregion = y\n";
+        let p = Profiles::from_strings(config, "[user] # keys\naws_access_key_id = A\n").unwrap();
+        assert_eq!(p.names(), vec!["dev", "ops", "user"]);
+        assert_eq!(p.get("dev").unwrap().get("region"), Some("eu-west-1"));
     }
 }

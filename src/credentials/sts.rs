@@ -49,7 +49,10 @@ impl Sts {
         // The endpoint comes from AWS_ENDPOINT_URL(_STS) and the target profile's endpoint_url,
         // resolved by the SDK itself. The region and credentials are explicit, so nothing left in
         // the environment (and no instance metadata probe) takes part.
+        // The SDK reads the same files as aws-as, set aside as aws-as reads them, so that a header
+        // aws-config cannot parse does not make it drop the profile's endpoint_url in silence.
         let loader = aws_config::defaults(BehaviorVersion::latest())
+            .profile_files(crate::config::profiles::sdk_files()?)
             .profile_name(&chain.name)
             .region(Region::new(sts_region(chain, ambient)))
             .credentials_provider(aws_sdk_sts::config::Credentials::new(

@@ -28,13 +28,14 @@ pub fn quote(value: &str) -> Result<String> {
 }
 
 /// A label as csh's `prompt` shows it literally: `!` is the history number in both shells, and
-/// tcsh also expands `%` sequences.
+/// tcsh also expands `%` sequences and backslash escapes.
 fn prompt_text(label: &str, tcsh: bool) -> String {
     let mut out = String::with_capacity(label.len());
     for ch in label.chars() {
         match ch {
             '!' => out.push_str("\\!"),
             '%' if tcsh => out.push_str("%%"),
+            '\\' if tcsh => out.push_str("\\\\"),
             _ => out.push(ch),
         }
     }
@@ -55,7 +56,8 @@ pub fn render(stmts: &[Stmt]) -> Result<String> {
                 let n = super::MANAGED.iter().position(|v| v == var).unwrap_or(0) + 1;
                 out.push_str(&format!("__aws_as_restore {n} {};\n", var.name()));
             }
-            Stmt::Delegate => out.push_str("__aws_as_run;\n"),
+            // The data command's status is the one `aws-as` returns.
+            Stmt::Delegate => out.push_str("__aws_as_run;\nset __aws_as_rc = $status;\n"),
             Stmt::Label(label) => {
                 // The same text twice, escaped for each shell's prompt; the shell picks its own.
                 // csh cannot read the clock without a process, so the label is the fixed one.
@@ -82,7 +84,7 @@ mod tests {
         assert_eq!(quote("it's!").unwrap(), "'it'\\''s\\!'");
         assert_eq!(quote("$x `y` {a,b}").unwrap(), "'$x `y` {a,b}'");
         assert!(quote("a\nb").is_err());
-        assert_eq!(prompt_text("a!%b", true), "a\\!%%b");
+        assert_eq!(prompt_text("a!%b\\", true), "a\\!%%b\\\\");
         assert_eq!(prompt_text("a!%b", false), "a\\!%b");
     }
 }

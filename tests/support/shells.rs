@@ -180,7 +180,8 @@ impl Shell {
                 format!("if set -q {name}; printf '%s' ${name} > {file}; end")
             }
             // The one-line if would substitute $name even when it is unset; eval does not.
-            Family::Csh => format!("if ($?{name}) eval 'printf \"%s\" \"${name}\" > {file}'"),
+            // (and :q keeps a value with a line break one word).
+            Family::Csh => format!("if ($?{name}) eval 'printf \"%s\" ${name}:q > {file}'"),
         }
     }
 
