@@ -9,7 +9,8 @@ use std::ffi::OsString;
     version,
     about = "Switch the current shell between AWS identities: venv for IAM roles and MFA sessions.",
     long_about = "Switch the current shell between AWS identities: venv for IAM roles and MFA sessions.\n\n\
-        Activate once with  eval \"$(aws-as -s)\"  then:\n  \
+        Activate once with  eval \"$(aws-as -s)\"  (fish: aws-as -s fish | source;\n\
+        csh and tcsh: eval \"`aws-as -c`\"), then:\n  \
         aws-as NAME          switch this shell to profile NAME\n  \
         aws-as -             leave no identity active\n  \
         aws-as-deactivate    remove aws-as from this shell and restore it",

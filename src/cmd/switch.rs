@@ -63,6 +63,7 @@ pub fn run_outside_hook(name: &str) -> Result<()> {
     };
     bail!(
         "could not {what}: the aws-as shell function is not loaded in this shell; \
-         run eval \"$(aws-as -s)\" (add it to your shell's rc file), or use `aws-as export`"
+         run eval \"$(aws-as -s)\" (fish: aws-as -s fish | source; csh: eval \"`aws-as -c`\"), \
+         and add it to your shell's rc file, or use `aws-as export`"
     )
 }
