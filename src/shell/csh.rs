@@ -8,9 +8,7 @@ use anyhow::{Result, bail};
 /// quotes. A newline cannot be represented at all, so a value with one is refused. Braces are
 /// safe in the quoted and sourced forms, the only ones aws-as documents.
 pub fn quote(value: &str) -> Result<String> {
-    if value.contains('\0') {
-        bail!("a value contains a NUL byte, which no shell variable can hold");
-    }
+    super::refuse_nul(value)?;
     if value.contains(['\n', '\r']) {
         bail!("a value contains a line break, which csh and tcsh cannot be given");
     }

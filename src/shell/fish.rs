@@ -1,14 +1,12 @@
 //! fish rendering.
 
 use super::Stmt;
-use anyhow::{Result, bail};
+use anyhow::Result;
 
 /// Single quotes, with `\` as `\\` first and then `'` as `\'`: the only two characters fish
 /// treats specially inside single quotes. Newlines stand as they are.
 pub fn quote(value: &str) -> Result<String> {
-    if value.contains('\0') {
-        bail!("a value contains a NUL byte, which no shell variable can hold");
-    }
+    super::refuse_nul(value)?;
     let mut out = String::with_capacity(value.len() + 2);
     out.push('\'');
     for ch in value.chars() {

@@ -175,6 +175,14 @@ impl Dialect {
     }
 }
 
+/// No shell variable can hold a NUL byte: refuse the value rather than let it be cut short.
+fn refuse_nul(value: &str) -> Result<()> {
+    if value.contains('\0') {
+        bail!("a value contains a NUL byte, which no shell variable can hold");
+    }
+    Ok(())
+}
+
 /// The shell that started us: the parent process's name, else `$SHELL`.
 pub fn detect() -> Result<ShellName> {
     let parent = parent_process_name();

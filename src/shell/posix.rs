@@ -1,14 +1,12 @@
 //! sh-family rendering: bash, zsh, dash, ksh93 and mksh.
 
 use super::{Label, Stmt};
-use anyhow::{Result, bail};
+use anyhow::Result;
 
 /// Always single-quote, with `'` as `'\''` and empty as `''`. Never bare (zsh expands a bare
 /// `=ls`) and never `$'...'` (dash prints it literally). NUL cannot live in a shell variable.
 pub fn quote(value: &str) -> Result<String> {
-    if value.contains('\0') {
-        bail!("a value contains a NUL byte, which no shell variable can hold");
-    }
+    super::refuse_nul(value)?;
     let mut out = String::with_capacity(value.len() + 2);
     out.push('\'');
     for ch in value.chars() {
