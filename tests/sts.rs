@@ -224,46 +224,33 @@ fn endpoints_are_resolved_as_the_sdk_does() {
         "{CONFIG}\n[profile local]\nrole_arn = arn:aws:iam::123456789012:role/local\nsource_profile = user\nendpoint_url = {}\n",
         moto.url()
     );
-    let home = Home::new(&config, &credentials());
-    moto.reset();
-    let mut cmd = home.cmd(&moto.url());
-    cmd.env_remove("AWS_ENDPOINT_URL").args([
-        "export",
-        "local",
-        "--format",
-        "json",
-        "--mfa-code",
-        "123456",
-    ]);
-    let v = json(&cmd.output().unwrap());
-    assert!(
-        v["Arn"].as_str().unwrap().contains("role/local")
-            || v["Arn"].as_str().unwrap().contains("assumed-role/local/")
-    );
-    assert_eq!(moto.count("AssumeRole"), 1);
-
-    // Still so with a section header aws-config cannot parse beside it (the AWS CLI accepts it):
-    // the SDK must read the same files aws-as does, not drop endpoint_url and call real AWS.
-    let home = Home::new(
-        &format!("{config}\n[profile odd#name]\nregion = eu-west-1\n"),
-        &format!("{}\n[weird;name]\naws_access_key_id = A\n", credentials()),
-    );
-    moto.reset();
-    let mut cmd = home.cmd(&moto.url());
-    cmd.env_remove("AWS_ENDPOINT_URL").args([
-        "export",
-        "local",
-        "--format",
-        "json",
-        "--mfa-code",
-        "1",
-    ]);
-    let v = json(&cmd.output().unwrap());
-    assert!(
-        v["Arn"].as_str().unwrap().contains("assumed-role/local/"),
-        "{v}"
-    );
-    assert_eq!(moto.count("AssumeRole"), 1);
+    // Then still so with a section header aws-config cannot parse beside it (the AWS CLI accepts
+    // it): the SDK must read the same files aws-as does, not drop endpoint_url and call real AWS.
+    let homes = [
+        Home::new(&config, &credentials()),
+        Home::new(
+            &format!("{config}\n[profile odd#name]\nregion = eu-west-1\n"),
+            &format!("{}\n[weird;name]\naws_access_key_id = A\n", credentials()),
+        ),
+    ];
+    for home in &homes {
+        moto.reset();
+        let mut cmd = home.cmd(&moto.url());
+        cmd.env_remove("AWS_ENDPOINT_URL").args([
+            "export",
+            "local",
+            "--format",
+            "json",
+            "--mfa-code",
+            "123456",
+        ]);
+        let v = json(&cmd.output().unwrap());
+        assert!(
+            v["Arn"].as_str().unwrap().contains("assumed-role/local/"),
+            "{v}"
+        );
+        assert_eq!(moto.count("AssumeRole"), 1);
+    }
 }
 
 #[test]
