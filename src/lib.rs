@@ -8,7 +8,9 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod credentials;
+pub mod keys;
 pub mod shell;
+pub mod tty;
 pub mod util;
 
 use std::ffi::OsString;

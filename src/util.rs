@@ -1,7 +1,10 @@
 //! Small helpers shared by every stage.
 
 use anyhow::{Context, Result, bail};
+use std::fs;
 use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Seconds since the Unix epoch, now.
@@ -82,6 +85,42 @@ pub fn print_stdout(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
     out.flush()?;
+    Ok(())
+}
+
+/// Create `dir` if needed and make it 0700 whatever the umask.
+pub fn private_dir(dir: &Path) -> Result<()> {
+    let ctx = || format!("could not create the directory {}", dir.display());
+    // Created 0700 (less the umask, which can only take away), then made exactly 0700.
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .with_context(ctx)?;
+    let meta = fs::metadata(dir).with_context(ctx)?;
+    if meta.permissions().mode() & 0o777 != 0o700 {
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).with_context(ctx)?;
+    }
+    Ok(())
+}
+
+/// Replace `path` atomically with `bytes`, given `mode`: readers see the old file or the new one,
+/// never a partial one, and the data is never readable by others on the way (the temp file is
+/// created with `mode` in the same directory, synced, then renamed over).
+pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let ctx = || format!("could not write {}", path.display());
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .permissions(fs::Permissions::from_mode(mode))
+        .tempfile_in(dir)
+        .with_context(ctx)?;
+    tmp.write_all(bytes).with_context(ctx)?;
+    tmp.as_file().sync_all().with_context(ctx)?;
+    tmp.persist(path).map_err(|e| e.error).with_context(ctx)?;
     Ok(())
 }
 

@@ -66,6 +66,7 @@ fn clear(cache: &Cache, name: Option<&str>) -> Result<()> {
             removed += 1;
         }
     }
+    cache.clear_mfa_notes(name)?;
     match name {
         Some(n) => eprintln!(
             "aws-as: removed {removed} cached credential(s) of `{}`",

@@ -16,7 +16,8 @@ pub fn run() -> Result<()> {
         let kind = profile_kind(&profiles, &name);
         let state = match resolve(&profiles, &name, &ambient) {
             Err(_) => "not usable (aws-as use NAME says why)".to_string(),
-            Ok(chain) => {
+            Ok(mut chain) => {
+                crate::credentials::discovery::apply_cached(&mut chain, &cache);
                 let target = chain.steps().last().map(|s| s.key().to_string());
                 match target.and_then(|k| cache.read(&k)) {
                     None => "-".to_string(),

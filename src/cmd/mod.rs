@@ -65,8 +65,9 @@ pub(crate) fn credentials_for(
     let req = request(args)?;
     let profiles = Profiles::load()?;
     let ambient = Ambient::from_env();
-    let chain = resolve(&profiles, name, &ambient)?;
+    let mut chain = resolve(&profiles, name, &ambient)?;
     let cache = Cache::from_env()?;
+    crate::credentials::discovery::settle(&mut chain, &req, settings, &ambient, &cache)?;
     let creds = obtain(&chain, &req, settings, &ambient, &cache)?;
     Ok((chain, creds))
 }

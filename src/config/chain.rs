@@ -2,7 +2,7 @@
 //! AssumeRole hops. Everything here is pure: no network, no cache, no environment writes.
 
 use super::profiles::Profiles;
-use anyhow::{Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use aws_config::profile::Profile;
 use sha2::{Digest, Sha256};
 
@@ -21,29 +21,47 @@ pub enum BaseKeys {
         secret_access_key: String,
         session_token: Option<String>,
     },
+    /// Long-term keys in aws-as's key store. Only the ID is known here; the secret is fetched
+    /// when a call has to be signed with it.
+    Stored {
+        access_key_id: String,
+        backend: crate::keys::Backend,
+    },
 }
 
 impl BaseKeys {
     pub fn access_key_id(&self) -> &str {
         match self {
             BaseKeys::Static { access_key_id, .. }
-            | BaseKeys::Environment { access_key_id, .. } => access_key_id,
+            | BaseKeys::Environment { access_key_id, .. }
+            | BaseKeys::Stored { access_key_id, .. } => access_key_id,
         }
     }
-    pub fn secret_access_key(&self) -> &str {
+    /// The secret, where it is at hand; stored keys give theirs only through the store.
+    pub fn secret_access_key(&self) -> Option<&str> {
         match self {
             BaseKeys::Static {
                 secret_access_key, ..
             }
             | BaseKeys::Environment {
                 secret_access_key, ..
-            } => secret_access_key,
+            } => Some(secret_access_key),
+            BaseKeys::Stored { .. } => None,
         }
     }
     pub fn session_token(&self) -> Option<&str> {
         match self {
             BaseKeys::Static { session_token, .. }
             | BaseKeys::Environment { session_token, .. } => session_token.as_deref(),
+            BaseKeys::Stored { .. } => None,
+        }
+    }
+    /// Long-term keys: ones that can start a session, create access keys or federate.
+    pub fn long_term(&self) -> bool {
+        match self {
+            BaseKeys::Static { session_token, .. } => session_token.is_none(),
+            BaseKeys::Environment { .. } => false,
+            BaseKeys::Stored { .. } => true,
         }
     }
 }
@@ -57,6 +75,9 @@ pub struct Base {
     pub mfa_serial: Option<String>,
     /// The command that prints a code for `mfa_serial`.
     pub mfa_process: Option<String>,
+    /// No profile in the chain names an MFA device (or `none`), so the device is looked up with
+    /// ListMFADevices before the first session is started.
+    pub discover_mfa: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +105,16 @@ pub struct Chain {
     pub region: Option<String>,
     /// The endpoint settings in force, so that credentials from one STS never serve another.
     pub endpoint: String,
+    /// `federation_name` on the target: GetFederationToken on the base keys instead of a session.
+    pub federation: Option<Federation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Federation {
+    pub profile: String,
+    pub name: String,
+    pub policy_arns: Vec<String>,
+    pub policy: Option<String>,
 }
 
 /// What the environment outside aws-as offers: the keys for `credential_source = Environment`,
@@ -94,7 +125,8 @@ pub struct Ambient {
     pub secret_access_key: Option<String>,
     pub session_token: Option<String>,
     pub region: Option<String>,
-    /// `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_STS` and `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`.
+    /// `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL_IAM` and
+    /// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`.
     pub endpoint_vars: Vec<(String, String)>,
     /// Set when the environment belongs to an active aws-as identity rather than to the user.
     pub active_identity: Option<String>,
@@ -111,6 +143,7 @@ impl Ambient {
         let endpoint_vars = [
             "AWS_ENDPOINT_URL",
             "AWS_ENDPOINT_URL_STS",
+            "AWS_ENDPOINT_URL_IAM",
             "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
         ]
         .iter()
@@ -193,7 +226,15 @@ pub fn resolve(profiles: &Profiles, name: &str, ambient: &Ambient) -> Result<Cha
         );
     }
 
+    if let Some(target) = profiles.get(name)
+        && target.get("federation_name").is_some()
+    {
+        return resolve_federation(profiles, name, target, ambient);
+    }
+
     let mut hops_rev: Vec<RoleHop> = Vec::new();
+    // Set when a profile in the chain says `mfa_serial = none`.
+    let mut mfa_off = false;
     let mut visited: Vec<String> = Vec::new();
     let mut region: Option<String> = None;
     let mut current = name.to_string();
@@ -221,7 +262,7 @@ pub fn resolve(profiles: &Profiles, name: &str, ambient: &Ambient) -> Result<Cha
         // A source profile with keys of its own is used for those keys even when it also has a
         // role_arn: the SDKs and the AWS CLI prioritise static credentials after the first hop.
         if visited.len() > 1
-            && let Some(base) = static_base(profile, &current)?
+            && let Some(base) = static_base(profiles, profile, &current)?
         {
             break base;
         }
@@ -248,7 +289,7 @@ pub fn resolve(profiles: &Profiles, name: &str, ambient: &Ambient) -> Result<Cha
                 },
                 duration_seconds,
                 source_identity: get(profile, "source_identity").map(str::to_owned),
-                mfa_serial: get(profile, "mfa_serial").map(str::to_owned),
+                mfa_serial: mfa_serial(profile, &mut mfa_off),
                 mfa_process: get(profile, "mfa_process").map(str::to_owned),
             });
             let source = get(profile, "source_profile");
@@ -259,7 +300,7 @@ pub fn resolve(profiles: &Profiles, name: &str, ambient: &Ambient) -> Result<Cha
                 ),
                 (Some(src), None) if src == current => {
                     // The AWS CLI's rule: a profile that is its own source uses its own keys.
-                    break static_base(profile, &current)?.ok_or_else(|| {
+                    break static_base(profiles, profile, &current)?.ok_or_else(|| {
                         anyhow!("profile `{current}` is its own source_profile but has no aws_access_key_id")
                     })?;
                 }
@@ -279,7 +320,7 @@ pub fn resolve(profiles: &Profiles, name: &str, ambient: &Ambient) -> Result<Cha
                     "profile `{current}` has a role_arn but no source_profile or credential_source"
                 ),
             }
-        } else if let Some(base) = static_base(profile, &current)? {
+        } else if let Some(base) = static_base(profiles, profile, &current)? {
             break base;
         } else {
             let kind =
@@ -309,13 +350,9 @@ pub fn resolve(profiles: &Profiles, name: &str, ambient: &Ambient) -> Result<Cha
     // One MFA entry serves every role: when the first role after static keys wants MFA, that
     // device guards the base's session (GetSessionToken), and the role is assumed with the MFA
     // session's keys instead of asking for a code again, as aws-vault does.
-    if let (
-        BaseKeys::Static {
-            session_token: None,
-            ..
-        },
-        Some(first),
-    ) = (&base.keys, hops.first_mut())
+    let long_term = base.keys.long_term();
+    if long_term
+        && let Some(first) = hops.first_mut()
         && let Some(serial) = first.mfa_serial.clone()
     {
         match &base.mfa_serial {
@@ -328,7 +365,8 @@ pub fn resolve(profiles: &Profiles, name: &str, ambient: &Ambient) -> Result<Cha
             Some(_) => {}
         }
     }
-    if base.mfa_process.is_none() && base.mfa_serial.is_some() {
+    base.discover_mfa &= !mfa_off && base.mfa_serial.is_none() && base.keys.long_term();
+    if base.mfa_process.is_none() && (base.mfa_serial.is_some() || base.discover_mfa) {
         base.mfa_process = profiles
             .get(name)
             .and_then(|p| get(p, "mfa_process"))
@@ -348,6 +386,17 @@ pub fn resolve(profiles: &Profiles, name: &str, ambient: &Ambient) -> Result<Cha
         );
     }
 
+    Ok(Chain {
+        name: name.to_string(),
+        base,
+        hops,
+        region,
+        endpoint: endpoint(profiles, name, ambient),
+        federation: None,
+    })
+}
+
+fn endpoint(profiles: &Profiles, name: &str, ambient: &Ambient) -> String {
     let mut endpoint: Vec<String> = ambient
         .endpoint_vars
         .iter()
@@ -356,16 +405,122 @@ pub fn resolve(profiles: &Profiles, name: &str, ambient: &Ambient) -> Result<Cha
     if let Some(url) = profiles.get(name).and_then(|p| get(p, "endpoint_url")) {
         endpoint.push(format!("endpoint_url={url}"));
     }
+    endpoint.join("\n")
+}
+
+/// `mfa_serial`, where `none` means no MFA and no looking for a device either.
+fn mfa_serial(profile: &Profile, off: &mut bool) -> Option<String> {
+    match get(profile, "mfa_serial") {
+        Some(v) if v.eq_ignore_ascii_case("none") => {
+            *off = true;
+            None
+        }
+        v => v.map(str::to_owned),
+    }
+}
+
+/// STS's rule for a federated user's name: `[\w+=,.@-]{2,32}`.
+fn valid_federation_name(v: &str) -> bool {
+    (2..=32).contains(&v.len())
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
+}
+
+/// A profile with `federation_name`: GetFederationToken, signed with long-term keys that are the
+/// profile's own or its source_profile's. Federated credentials can't call AssumeRole or use
+/// MFA, so the chain is that single call.
+fn resolve_federation(
+    profiles: &Profiles,
+    name: &str,
+    target: &Profile,
+    ambient: &Ambient,
+) -> Result<Chain> {
+    if target.get("role_arn").is_some() {
+        bail!("profile `{name}` sets both federation_name and role_arn; keep one");
+    }
+    let fed_name = get(target, "federation_name")
+        .ok_or_else(|| anyhow!("profile `{name}` has an empty federation_name"))?;
+    if !valid_federation_name(fed_name) {
+        bail!(
+            "profile `{name}` has federation_name = {fed_name}, which STS would refuse: use 2 to \
+             32 letters, digits and _+=,.@-"
+        );
+    }
+    let policy_arns: Vec<String> = get(target, "federation_policy_arns")
+        .unwrap_or("")
+        .split([',', ' ', '\n'])
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if let Some(bad) = policy_arns.iter().find(|a| !a.starts_with("arn:")) {
+        bail!("profile `{name}` has `{bad}` in federation_policy_arns, which is not an ARN");
+    }
+    let (base, mut region) = match static_base(profiles, target, name)? {
+        Some(base) => (base, None),
+        None => {
+            let Some(src) = get(target, "source_profile") else {
+                bail!(
+                    "profile `{name}` has federation_name but no long-term keys: give it \
+                     aws_access_key_id and aws_secret_access_key, or a source_profile with them"
+                );
+            };
+            let source = resolve(profiles, src, ambient)
+                .with_context(|| format!("profile `{name}` names source_profile `{src}`"))?;
+            if !source.hops.is_empty()
+                || source.federation.is_some()
+                || !source.base.keys.long_term()
+            {
+                bail!(
+                    "profile `{name}` has federation_name, but its source_profile `{src}` has no \
+                     long-term keys of its own; GetFederationToken needs an IAM user's keys"
+                );
+            }
+            (source.base, source.region)
+        }
+    };
+    if let Some(r) = get(target, "region") {
+        if !valid_region(r) {
+            bail!("profile `{name}` has region = {r}, which is not a region name");
+        }
+        region = Some(r.to_owned());
+    }
     Ok(Chain {
         name: name.to_string(),
-        base,
-        hops,
+        base: Base {
+            mfa_serial: None,
+            mfa_process: None,
+            discover_mfa: false,
+            ..base
+        },
+        hops: Vec::new(),
         region,
-        endpoint: endpoint.join("\n"),
+        endpoint: endpoint(profiles, name, ambient),
+        federation: Some(Federation {
+            profile: name.to_string(),
+            name: fed_name.to_string(),
+            policy_arns,
+            policy: get(target, "federation_policy").map(str::to_owned),
+        }),
     })
 }
 
-fn static_base(profile: &Profile, name: &str) -> Result<Option<Base>> {
+/// The long-term keys profile `name` holds: aws-as's store first, then the shared files.
+fn static_base(profiles: &Profiles, profile: &Profile, name: &str) -> Result<Option<Base>> {
+    let mut off = false;
+    let mfa = mfa_serial(profile, &mut off);
+    if let Some(entry) = profiles.stored(name) {
+        return Ok(Some(Base {
+            profile: name.to_string(),
+            keys: BaseKeys::Stored {
+                access_key_id: entry.access_key_id.clone(),
+                backend: entry.backend,
+            },
+            mfa_serial: mfa,
+            mfa_process: get(profile, "mfa_process").map(str::to_owned),
+            discover_mfa: !off,
+        }));
+    }
     let Some(access_key_id) = get(profile, "aws_access_key_id") else {
         return Ok(None);
     };
@@ -379,8 +534,9 @@ fn static_base(profile: &Profile, name: &str) -> Result<Option<Base>> {
             secret_access_key: secret_access_key.to_string(),
             session_token: get(profile, "aws_session_token").map(str::to_owned),
         },
-        mfa_serial: get(profile, "mfa_serial").map(str::to_owned),
+        mfa_serial: mfa,
         mfa_process: get(profile, "mfa_process").map(str::to_owned),
+        discover_mfa: !off,
     }))
 }
 
@@ -401,6 +557,7 @@ fn environment_base(name: &str, ambient: &Ambient) -> Result<Base> {
             },
             mfa_serial: None,
             mfa_process: None,
+            discover_mfa: false,
         }),
         _ => bail!(
             "profile `{name}` uses credential_source = Environment, but AWS_ACCESS_KEY_ID and \
@@ -421,17 +578,21 @@ pub enum Step {
     },
     /// AssumeRole for hop `index`.
     Role { key: String, index: usize },
+    /// GetFederationToken for the chain's `federation`.
+    Federation { key: String, profile: String },
 }
 
 impl Step {
     pub fn key(&self) -> &str {
         match self {
-            Step::Session { key, .. } | Step::Role { key, .. } => key,
+            Step::Session { key, .. } | Step::Role { key, .. } | Step::Federation { key, .. } => {
+                key
+            }
         }
     }
 }
 
-fn digest(parts: &[&str]) -> String {
+pub(crate) fn digest(parts: &[&str]) -> String {
     let mut h = Sha256::new();
     for p in parts {
         h.update((p.len() as u64).to_be_bytes());
@@ -448,13 +609,33 @@ impl Chain {
     /// decides what that call returns, so an edited profile never meets stale credentials.
     pub fn steps(&self) -> Vec<Step> {
         let keys = &self.base.keys;
-        let secret_digest = digest(&[keys.secret_access_key()]);
-        let kind = match keys {
-            BaseKeys::Static { .. } => "static",
-            BaseKeys::Environment { .. } => "environment",
+        // Stored keys are known by their ID, which changes with every rotation; the others by
+        // a digest of the secret too, so that an edited file never meets stale credentials.
+        let (kind, secret_digest) = match keys {
+            BaseKeys::Static {
+                secret_access_key, ..
+            } => ("static", digest(&[secret_access_key])),
+            BaseKeys::Environment {
+                secret_access_key, ..
+            } => ("environment", digest(&[secret_access_key])),
+            BaseKeys::Stored { backend, .. } => ("stored", backend.name().to_string()),
         };
         let mut prev = digest(&[kind, keys.access_key_id(), &secret_digest, &self.endpoint]);
         let mut steps = Vec::new();
+        if let Some(fed) = &self.federation {
+            let key = digest(&[
+                "federation",
+                &prev,
+                &fed.name,
+                &fed.policy_arns.join(","),
+                fed.policy.as_deref().unwrap_or(""),
+            ]);
+            steps.push(Step::Federation {
+                key,
+                profile: fed.profile.clone(),
+            });
+            return steps;
+        }
         let long_term = keys.session_token().is_none();
         if long_term && (self.hops.is_empty() || self.base.mfa_serial.is_some()) {
             let serial = self.base.mfa_serial.clone();

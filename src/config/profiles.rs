@@ -5,34 +5,57 @@ use anyhow::{Context, Result};
 use aws_config::profile::{Profile, ProfileSet};
 use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use aws_types::os_shim_internal::{Env, Fs};
+use crate::keys::{Index, IndexEntry};
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::PathBuf;
 use std::task::{Context as TaskContext, Poll, Waker};
 
 pub struct Profiles {
     set: ProfileSet,
+    /// Profiles whose long-term keys are in aws-as's key store, from its index.
+    stored: BTreeMap<String, IndexEntry>,
 }
 
 impl Profiles {
     /// Read `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE` (default `~/.aws/config` and
     /// `~/.aws/credentials`), as the SDK does.
+    /// Profiles with keys in aws-as's store exist even without a section in either file, as a
+    /// profile in the credentials file does for the AWS CLI.
     pub fn load() -> Result<Self> {
-        Self::load_with(&Fs::from_slice(&[]), &Env::from_slice(&[]), &sdk_files()?)
+        let stored = stored()?;
+        Self::load_with(&sdk_files_with(&stored)?, stored)
     }
 
     /// Files given by their contents, for unit tests.
     pub fn from_strings(config: &str, credentials: &str) -> Result<Self> {
-        Self::load_with(
-            &Fs::from_slice(&[]),
-            &Env::from_slice(&[]),
-            &files(config, credentials),
-        )
+        Self::with_stored(config, credentials, BTreeMap::new())
     }
 
-    fn load_with(fs: &Fs, env: &Env, files: &EnvConfigFiles) -> Result<Self> {
-        let set = block_on(aws_config::profile::load(fs, env, files, None))
-            .context("could not read the AWS config files")?;
-        Ok(Profiles { set })
+    /// Files given by their contents plus an index of stored keys, for unit tests.
+    pub fn with_stored(
+        config: &str,
+        credentials: &str,
+        stored: BTreeMap<String, IndexEntry>,
+    ) -> Result<Self> {
+        let credentials = with_sections(credentials, &stored);
+        Self::load_with(&files(config, &credentials), stored)
+    }
+
+    fn load_with(files: &EnvConfigFiles, stored: BTreeMap<String, IndexEntry>) -> Result<Self> {
+        let set = block_on(aws_config::profile::load(
+            &Fs::from_slice(&[]),
+            &Env::from_slice(&[]),
+            files,
+            None,
+        ))
+        .context("could not read the AWS config files")?;
+        Ok(Profiles { set, stored })
+    }
+
+    /// Where the profile's long-term keys are in aws-as's store, if they are.
+    pub fn stored(&self, name: &str) -> Option<&IndexEntry> {
+        self.stored.get(name)
     }
 
     pub fn get(&self, name: &str) -> Option<&Profile> {
@@ -50,9 +73,38 @@ impl Profiles {
 /// The shared files' contents as aws-as reads them, for aws-config: the profile loader here and
 /// the SDK's own loader for STS calls.
 pub fn sdk_files() -> Result<EnvConfigFiles> {
+    sdk_files_with(&stored()?)
+}
+
+fn sdk_files_with(stored: &BTreeMap<String, IndexEntry>) -> Result<EnvConfigFiles> {
     let config = read(shared_file("AWS_CONFIG_FILE", "config"))?;
-    let credentials = read(shared_file("AWS_SHARED_CREDENTIALS_FILE", "credentials"))?;
-    Ok(files(&config, &credentials))
+    let credentials = read(credentials_path())?;
+    Ok(files(&config, &with_sections(&credentials, stored)))
+}
+
+/// The shared credentials file: `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`.
+pub fn credentials_path() -> Option<PathBuf> {
+    shared_file("AWS_SHARED_CREDENTIALS_FILE", "credentials")
+}
+
+fn stored() -> Result<BTreeMap<String, IndexEntry>> {
+    Ok(Index::load()?
+        .entries()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect())
+}
+
+/// The credentials text with an empty section added for each stored profile, so that the
+/// profile exists for the parser. Stored names passed the profile-name check when they were
+/// added, so they are plain header text.
+fn with_sections(credentials: &str, stored: &BTreeMap<String, IndexEntry>) -> String {
+    let mut text = credentials.to_string();
+    for name in stored.keys() {
+        if crate::config::chain::valid_profile_name(name) {
+            text.push_str(&format!("\n[{name}]\n"));
+        }
+    }
+    text
 }
 
 fn files(config: &str, credentials: &str) -> EnvConfigFiles {

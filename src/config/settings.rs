@@ -17,6 +17,10 @@ pub struct Settings {
     pub sts_timeout: Duration,
     /// What the prompt shows in front of the shell's own prompt.
     pub prompt_format: PromptFormat,
+    /// Where `add` and `import` store long-term keys (`AWS_AS_KEYS_BACKEND` overrides it).
+    pub keys_backend: Option<crate::keys::Backend>,
+    /// How long `rotate` waits for a new access key to start working before it gives up on it.
+    pub key_verify_timeout: Duration,
 }
 
 /// `prompt_format`, parsed: text with `{name}` (the identity, `-` when none is active) and at most
@@ -99,6 +103,8 @@ impl Default for Settings {
             refresh_margin: Duration::from_secs(5 * 60),
             sts_timeout: Duration::from_secs(15),
             prompt_format: PromptFormat::default(),
+            keys_backend: None,
+            key_verify_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -110,6 +116,8 @@ struct RawSettings {
     refresh_margin: Option<String>,
     sts_timeout: Option<String>,
     prompt_format: Option<String>,
+    keys_backend: Option<String>,
+    key_verify_timeout: Option<String>,
 }
 
 pub fn config_path() -> Option<PathBuf> {
@@ -158,6 +166,13 @@ impl Settings {
         if let Some(v) = raw.prompt_format {
             settings.prompt_format = PromptFormat::parse(&v).context("prompt_format")?;
         }
+        if let Some(v) = raw.keys_backend {
+            settings.keys_backend =
+                Some(crate::keys::Backend::parse(&v).context("keys_backend")?);
+        }
+        if let Some(v) = raw.key_verify_timeout {
+            settings.key_verify_timeout = parse_duration(&v).context("key_verify_timeout")?;
+        }
         Ok(settings)
     }
 }
@@ -175,6 +190,10 @@ mod tests {
         assert_eq!(s.sts_timeout.as_secs(), 3);
         assert!(Settings::parse("bogus = 1").is_err());
         assert!(Settings::parse("sts_timeout = \"0\"").is_err());
+        let s = Settings::parse("keys_backend = \"file\"").unwrap();
+        assert_eq!(s.keys_backend, Some(crate::keys::Backend::File));
+        let err = Settings::parse("keys_backend = \"vault\"").unwrap_err();
+        assert!(format!("{err:#}").contains("keyring, keyutils or file"), "{err:#}");
     }
 
     #[test]

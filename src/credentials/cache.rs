@@ -5,8 +5,7 @@
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 const FORMAT_VERSION: u32 = 1;
@@ -45,6 +44,15 @@ impl Entry {
     pub fn fresh(&self, margin: i64) -> bool {
         self.expiration - margin > crate::util::now_epoch()
     }
+}
+
+/// What ListMFADevices said for one set of long-term keys.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct MfaNote {
+    /// The profile that holds the keys.
+    pub profile: String,
+    /// The device's serial (ARN), or none when the user has none or may not list them.
+    pub serial: Option<String>,
 }
 
 pub struct Cache {
@@ -87,25 +95,9 @@ impl Cache {
         self.dir.join(format!("{key}.json"))
     }
 
-    /// Create the directory if needed and make it 0700 whatever the umask.
     fn ensure_dir(&self) -> Result<()> {
-        let ctx = || {
-            format!(
-                "could not create the cache directory {}",
-                self.dir.display()
-            )
-        };
-        // Created 0700 (less the umask, which can only take away), then made exactly 0700.
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&self.dir)
-            .with_context(ctx)?;
-        let meta = fs::metadata(&self.dir).with_context(ctx)?;
-        if meta.permissions().mode() & 0o777 != 0o700 {
-            fs::set_permissions(&self.dir, fs::Permissions::from_mode(0o700)).with_context(ctx)?;
-        }
-        Ok(())
+        crate::util::private_dir(&self.dir)
+            .with_context(|| format!("could not create the cache directory {}", self.dir.display()))
     }
 
     /// The entry for `key`, if it exists and parses. A corrupt or truncated file is a miss; the
@@ -120,19 +112,10 @@ impl Cache {
     /// data is never readable by others (the temp file is created 0600).
     pub fn write(&self, key: &str, entry: &Entry) -> Result<()> {
         self.ensure_dir()?;
-        let ctx = || format!("could not write the cache in {}", self.dir.display());
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".tmp-")
-            .permissions(fs::Permissions::from_mode(0o600))
-            .tempfile_in(&self.dir)
-            .with_context(ctx)?;
-        serde_json::to_writer(&mut tmp, entry).with_context(ctx)?;
-        tmp.write_all(b"\n").with_context(ctx)?;
-        tmp.as_file().sync_all().with_context(ctx)?;
-        tmp.persist(self.entry_path(key))
-            .map_err(|e| e.error)
-            .with_context(ctx)?;
-        Ok(())
+        let mut bytes = serde_json::to_vec(entry)?;
+        bytes.push(b'\n');
+        crate::util::write_atomic(&self.entry_path(key), &bytes, 0o600)
+            .with_context(|| format!("could not write the cache in {}", self.dir.display()))
     }
 
     /// Take the entry's exclusive lock, waiting for another aws-as process that holds it.
@@ -173,6 +156,45 @@ impl Cache {
         Ok(out)
     }
 
+    /// The MFA device found for the keys behind `key` (see `discovery`): `Some(None)` when the
+    /// lookup found none.
+    pub fn read_mfa_note(&self, key: &str) -> Option<MfaNote> {
+        let bytes = fs::read(self.dir.join(format!("{key}.mfa"))).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    pub fn write_mfa_note(&self, key: &str, note: &MfaNote) -> Result<()> {
+        self.ensure_dir()?;
+        let mut bytes = serde_json::to_vec(note)?;
+        bytes.push(b'\n');
+        crate::util::write_atomic(&self.dir.join(format!("{key}.mfa")), &bytes, 0o600)
+            .with_context(|| format!("could not write the cache in {}", self.dir.display()))
+    }
+
+    /// Remove MFA notes: every one, or those of profile `name`. Returns how many.
+    pub fn clear_mfa_notes(&self, name: Option<&str>) -> Result<usize> {
+        let Ok(rd) = fs::read_dir(&self.dir) else {
+            return Ok(0);
+        };
+        let mut removed = 0;
+        for dirent in rd.flatten() {
+            let path = dirent.path();
+            if path.extension().is_none_or(|x| x != "mfa") {
+                continue;
+            }
+            let theirs = fs::read(&path)
+                .ok()
+                .and_then(|b| serde_json::from_slice::<MfaNote>(&b).ok())
+                .is_some_and(|n| Some(n.profile.as_str()) == name);
+            if name.is_none() || theirs {
+                fs::remove_file(&path)
+                    .with_context(|| format!("could not remove {}", path.display()))?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
     pub fn remove(&self, key: &str) -> Result<()> {
         let path = self.entry_path(key);
         match fs::remove_file(&path) {
@@ -187,6 +209,7 @@ impl Cache {
 mod tests {
     use super::*;
     use crate::credentials::Credentials;
+    use std::os::unix::fs::PermissionsExt;
 
     fn creds(exp: i64) -> Credentials {
         Credentials {

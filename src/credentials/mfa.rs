@@ -2,7 +2,6 @@
 
 use crate::util::sanitize;
 use anyhow::{Context, Result, bail};
-use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 
 pub fn code(serial: &str, mfa_process: Option<&str>, given: Option<&str>) -> Result<String> {
@@ -32,30 +31,9 @@ pub fn code(serial: &str, mfa_process: Option<&str>, given: Option<&str>) -> Res
             sanitize(serial)
         )
     };
-    let code = ask_on_terminal(&format!("Enter MFA code for {}: ", sanitize(serial)))
+    let code = crate::tty::ask(&format!("Enter MFA code for {}: ", sanitize(serial)))
         .with_context(no_terminal)?;
     check(code.trim(), "the terminal")
-}
-
-/// Ask on the controlling terminal, never on stdout (which the shell function captures). The
-/// code is echoed as typed, like the AWS CLI's prompt: a one-time code is no secret once used,
-/// and leaving the terminal's modes alone means an interrupt can't leave echo switched off.
-fn ask_on_terminal(prompt: &str) -> std::io::Result<String> {
-    let tty = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/tty")?;
-    let mut writer = &tty;
-    writer.write_all(prompt.as_bytes())?;
-    writer.flush()?;
-    let mut line = String::new();
-    if BufReader::new(&tty).read_line(&mut line)? == 0 {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::UnexpectedEof,
-            "no answer",
-        ));
-    }
-    Ok(line)
 }
 
 fn check(code: &str, source: &str) -> Result<String> {

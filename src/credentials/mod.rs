@@ -1,11 +1,13 @@
 //! Obtain: credentials for a resolved chain, from the cache or from STS under a per-step lock.
 
 pub mod cache;
+pub mod discovery;
 pub mod mfa;
 pub mod sts;
 
 use crate::config::chain::Step;
-use crate::config::{Ambient, BaseKeys, Chain, Settings};
+use crate::config::{Ambient, Base, BaseKeys, Chain, Settings};
+use crate::keys::IndexEntry;
 use anyhow::{Context, Result};
 use cache::{Cache, Entry};
 use std::time::Duration;
@@ -43,25 +45,55 @@ pub struct Request {
     pub refresh: bool,
 }
 
-/// Where the next step's signing keys come from.
-enum Source<'a> {
-    Base(&'a BaseKeys),
-    Temp(Credentials),
+/// A base's keys with the secret at hand: fetched from the key store for stored keys, which
+/// happens only when a call must be signed with them.
+pub struct BaseSecret {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: Option<String>,
 }
 
-impl Source<'_> {
-    fn signer(&self) -> sts::Signer<'_> {
-        match self {
-            Source::Base(k) => sts::Signer {
-                access_key_id: k.access_key_id(),
-                secret_access_key: k.secret_access_key(),
-                session_token: k.session_token(),
-            },
-            Source::Temp(c) => sts::Signer {
-                access_key_id: &c.access_key_id,
-                secret_access_key: &c.secret_access_key,
-                session_token: Some(&c.session_token),
-            },
+impl BaseSecret {
+    pub fn load(base: &Base) -> Result<BaseSecret> {
+        match &base.keys {
+            BaseKeys::Stored {
+                access_key_id,
+                backend,
+            } => {
+                let entry = IndexEntry {
+                    backend: *backend,
+                    access_key_id: access_key_id.clone(),
+                };
+                let key = crate::keys::fetch(&base.profile, &entry)?;
+                Ok(BaseSecret {
+                    access_key_id: key.aws_access_key_id,
+                    secret_access_key: key.aws_secret_access_key,
+                    session_token: None,
+                })
+            }
+            keys => Ok(BaseSecret {
+                access_key_id: keys.access_key_id().to_string(),
+                secret_access_key: keys.secret_access_key().unwrap_or_default().to_string(),
+                session_token: keys.session_token().map(str::to_owned),
+            }),
+        }
+    }
+
+    pub fn signer(&self) -> sts::Signer<'_> {
+        sts::Signer {
+            access_key_id: &self.access_key_id,
+            secret_access_key: &self.secret_access_key,
+            session_token: self.session_token.as_deref(),
+        }
+    }
+}
+
+impl Credentials {
+    pub fn signer(&self) -> sts::Signer<'_> {
+        sts::Signer {
+            access_key_id: &self.access_key_id,
+            secret_access_key: &self.secret_access_key,
+            session_token: Some(&self.session_token),
         }
     }
 }
@@ -95,20 +127,30 @@ pub fn obtain(
     let total = steps.len();
     let margin = settings.refresh_margin.as_secs() as i64;
     let mut sts: Option<sts::Sts> = None;
-    let mut source = Source::Base(&chain.base.keys);
+    let mut base_secret: Option<BaseSecret> = None;
+    // The credentials of the step before; none while the base's own keys sign.
+    let mut source: Option<Credentials> = None;
     for (i, step) in steps.iter().enumerate() {
         let is_target = i + 1 == total;
         let _lock = cache.lock(step.key())?;
         // --refresh skips every cached step; --duration only the target, which it must fetch anew.
         let fetch_anyway = req.refresh || (is_target && req.duration.is_some());
         if !fetch_anyway && let Some(entry) = cache.read(step.key()).filter(|e| e.fresh(margin)) {
-            source = Source::Temp(entry.into());
+            source = Some(entry.into());
             continue;
         }
         if sts.is_none() {
             sts = Some(sts::Sts::new(chain, ambient, settings)?);
         }
         let client = sts.as_ref().expect("set above");
+        if source.is_none() && base_secret.is_none() {
+            base_secret = Some(BaseSecret::load(&chain.base)?);
+        }
+        let signer = match (&source, &base_secret) {
+            (Some(creds), _) => creds.signer(),
+            (None, Some(base)) => base.signer(),
+            (None, None) => unreachable!("loaded above"),
+        };
         let (profile, kind, fresh) = match step {
             Step::Session {
                 serial,
@@ -135,7 +177,7 @@ pub fn obtain(
                 };
                 let mfa = serial.as_deref().zip(code.as_deref());
                 let creds = client
-                    .get_session_token(&source.signer(), duration, mfa)
+                    .get_session_token(&signer, duration, mfa)
                     .with_context(|| {
                         format!("could not start a session for profile `{profile}`")
                     })?;
@@ -160,17 +202,30 @@ pub fn obtain(
                 let duration = if is_target { req.duration } else { None };
                 let mfa = hop.mfa_serial.as_deref().zip(code.as_deref());
                 let creds = client
-                    .assume_role(&source.signer(), hop, duration, mfa)
+                    .assume_role(&signer, hop, duration, mfa)
                     .with_context(|| format!("could not assume {}", hop.role_arn))?;
                 (hop.profile.clone(), "role", creds)
+            }
+            Step::Federation { profile, .. } => {
+                let fed = chain.federation.as_ref().expect("a federation step has one");
+                eprintln!(
+                    "[{}/{}] federated user {}",
+                    i + 1,
+                    total,
+                    crate::util::sanitize(&fed.name)
+                );
+                let duration = req.duration.unwrap_or(settings.session_duration);
+                let creds = client
+                    .get_federation_token(&signer, fed, duration)
+                    .with_context(|| {
+                        format!("could not get a federation token for profile `{profile}`")
+                    })?;
+                (profile.clone(), "federation", creds)
             }
         };
         let entry = Entry::new(&profile, kind, fresh.arn.clone(), fresh.clone());
         cache.write(step.key(), &entry)?;
-        source = Source::Temp(fresh);
+        source = Some(fresh);
     }
-    match source {
-        Source::Temp(creds) => Ok(creds),
-        Source::Base(_) => unreachable!("a chain always has at least one step"),
-    }
+    source.ok_or_else(|| anyhow::anyhow!("profile `{}` needs no STS call", chain.name))
 }

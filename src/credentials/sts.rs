@@ -1,5 +1,5 @@
-//! The STS calls. The async runtime and the SDK are set up here and only here, and only when a
-//! call is actually needed: a switch served from the cache never gets this far.
+//! The STS and IAM calls. The async runtime and the SDK are set up here and only here, and only
+//! when a call is actually needed: a switch served from the cache never gets this far.
 
 use super::Credentials;
 use crate::config::{Ambient, Chain, Settings};
@@ -78,6 +78,101 @@ impl Sts {
         aws_sdk_sts::Client::from_conf(conf)
     }
 
+    fn iam(&self, signer: &Signer) -> aws_sdk_iam::Client {
+        let creds = aws_sdk_iam::config::Credentials::new(
+            signer.access_key_id,
+            signer.secret_access_key,
+            signer.session_token.map(str::to_owned),
+            None,
+            "aws-as",
+        );
+        let conf = aws_sdk_iam::config::Builder::from(&self.config)
+            .credentials_provider(creds)
+            .build();
+        aws_sdk_iam::Client::from_conf(conf)
+    }
+
+    /// GetCallerIdentity: the ARN the keys belong to. It needs no permission.
+    pub fn caller_arn(&self, signer: &Signer) -> Result<String> {
+        let out = self
+            .rt
+            .block_on(self.client(signer).get_caller_identity().send())
+            .map_err(|e| describe(e, "STS"))?;
+        out.arn()
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow!("STS returned no ARN for the caller"))
+    }
+
+    /// The first MFA device of IAM user `user`, `None` when there is none, and also `None` (with
+    /// a note on stderr) when the keys may not list them.
+    pub fn first_mfa_device(&self, signer: &Signer, user: &str) -> Result<Option<String>> {
+        let req = self.iam(signer).list_mfa_devices().user_name(user);
+        match self.rt.block_on(req.send()) {
+            Ok(out) => Ok(out.mfa_devices().first().map(|d| d.serial_number().to_string())),
+            Err(SdkError::ServiceError(se))
+                if matches!(se.err().code(), Some("AccessDenied" | "AccessDeniedException")) =>
+            {
+                eprintln!(
+                    "aws-as: may not list the MFA devices of IAM user {}; going on without MFA \
+                     (set mfa_serial in the profile to use one)",
+                    crate::util::sanitize(user)
+                );
+                Ok(None)
+            }
+            Err(e) => Err(describe(e, "IAM")),
+        }
+    }
+
+    pub fn create_access_key(&self, signer: &Signer, user: &str) -> Result<crate::keys::Key> {
+        let req = self.iam(signer).create_access_key().user_name(user);
+        let out = self.rt.block_on(req.send()).map_err(|e| describe(e, "IAM"))?;
+        let key = out
+            .access_key()
+            .ok_or_else(|| anyhow!("IAM returned no access key"))?;
+        Ok(crate::keys::Key {
+            aws_access_key_id: key.access_key_id().to_string(),
+            aws_secret_access_key: key.secret_access_key().to_string(),
+        })
+    }
+
+    pub fn delete_access_key(&self, signer: &Signer, user: &str, access_key_id: &str) -> Result<()> {
+        let req = self
+            .iam(signer)
+            .delete_access_key()
+            .user_name(user)
+            .access_key_id(access_key_id);
+        self.rt.block_on(req.send()).map_err(|e| describe(e, "IAM"))?;
+        Ok(())
+    }
+
+    /// STS's error code when a call is refused, for callers that tell refusals apart.
+    pub fn refusal_code(err: &anyhow::Error) -> Option<&str> {
+        err.downcast_ref::<Refused>().map(|r| r.code.as_str())
+    }
+
+    pub fn get_federation_token(
+        &self,
+        signer: &Signer,
+        fed: &crate::config::chain::Federation,
+        duration: Duration,
+    ) -> Result<Credentials> {
+        let client = self.client(signer);
+        let mut req = client
+            .get_federation_token()
+            .name(&fed.name)
+            .duration_seconds(clamp_secs(duration))
+            .set_policy(fed.policy.clone());
+        for arn in &fed.policy_arns {
+            req = req.policy_arns(aws_sdk_sts::types::PolicyDescriptorType::builder().arn(arn).build());
+        }
+        let out = self.rt.block_on(req.send()).map_err(|e| describe(e, "STS"))?;
+        let c = out
+            .credentials()
+            .ok_or_else(|| anyhow!("STS returned no credentials"))?;
+        let arn = out.federated_user().map(|u| u.arn().to_string());
+        Ok(convert(c, arn))
+    }
+
     pub fn get_session_token(
         &self,
         signer: &Signer,
@@ -91,7 +186,7 @@ impl Sts {
         if let Some((serial, code)) = mfa {
             req = req.serial_number(serial).token_code(code);
         }
-        let out = self.rt.block_on(req.send()).map_err(describe)?;
+        let out = self.rt.block_on(req.send()).map_err(|e| describe(e, "STS"))?;
         let c = out
             .credentials()
             .ok_or_else(|| anyhow!("STS returned no credentials"))?;
@@ -124,7 +219,7 @@ impl Sts {
         if let Some((serial, code)) = mfa {
             req = req.serial_number(serial).token_code(code);
         }
-        let out = self.rt.block_on(req.send()).map_err(describe)?;
+        let out = self.rt.block_on(req.send()).map_err(|e| describe(e, "STS"))?;
         let c = out
             .credentials()
             .ok_or_else(|| anyhow!("STS returned no credentials"))?;
@@ -147,8 +242,27 @@ fn convert(c: &aws_sdk_sts::types::Credentials, arn: Option<String>) -> Credenti
     }
 }
 
-/// One line that says what went wrong, in STS's own words where it gave some.
-fn describe<E, R>(err: SdkError<E, R>) -> anyhow::Error
+/// A service's refusal, kept as a type so that callers can tell codes apart.
+#[derive(Debug)]
+pub struct Refused {
+    pub service: &'static str,
+    pub code: String,
+    pub message: Option<String>,
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.message {
+            Some(m) => write!(f, "{} refused: {}: {m}", self.service, self.code),
+            None => write!(f, "{} refused: {}", self.service, self.code),
+        }
+    }
+}
+
+impl std::error::Error for Refused {}
+
+/// One line that says what went wrong, in the service's own words where it gave some.
+fn describe<E, R>(err: SdkError<E, R>, service: &'static str) -> anyhow::Error
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
@@ -156,20 +270,24 @@ where
     match &err {
         SdkError::ServiceError(se) => {
             let e = se.err();
-            match (e.code(), e.message()) {
-                (Some(code), Some(msg)) => anyhow!("STS refused: {code}: {msg}"),
-                (Some(code), None) => anyhow!("STS refused: {code}"),
-                _ => anyhow!("STS refused: {}", DisplayErrorContext(&err)),
+            match e.code() {
+                Some(code) => Refused {
+                    service,
+                    code: code.to_string(),
+                    message: e.message().map(str::to_owned),
+                }
+                .into(),
+                None => anyhow!("{service} refused: {}", DisplayErrorContext(&err)),
             }
         }
         SdkError::TimeoutError(_) => {
-            anyhow!("STS did not answer in time; check the network or raise sts_timeout")
+            anyhow!("{service} did not answer in time; check the network or raise sts_timeout")
         }
         SdkError::DispatchFailure(df) if df.is_timeout() => {
-            anyhow!("STS did not answer in time; check the network or raise sts_timeout")
+            anyhow!("{service} did not answer in time; check the network or raise sts_timeout")
         }
         SdkError::DispatchFailure(_) => {
-            anyhow!("could not reach STS: {}", DisplayErrorContext(&err))
+            anyhow!("could not reach {service}: {}", DisplayErrorContext(&err))
         }
         _ => anyhow!("{}", DisplayErrorContext(&err)),
     }

@@ -1,0 +1,123 @@
+//! MFA device discovery, as aws-token-manager does it: a profile with long-term keys and no
+//! `mfa_serial` asks IAM once which device the calling user has (GetCallerIdentity for the user
+//! name, then ListMFADevices), and the answer is remembered in the cache beside the credentials.
+//! A device found is used like a configured `mfa_serial`; none found, or no permission to look,
+//! means no MFA. `mfa_serial = none` in the profile turns the lookup off, and `--refresh` or
+//! `aws-as cache clear` makes it ask again.
+
+use super::cache::{Cache, MfaNote};
+use super::{BaseSecret, Request, sts};
+use crate::config::chain::digest;
+use crate::config::{Ambient, Chain, Settings};
+use crate::util::sanitize;
+use anyhow::{Context, Result};
+
+fn note_key(chain: &Chain) -> String {
+    digest(&[
+        "mfa-discovery",
+        chain.base.keys.access_key_id(),
+        &chain.endpoint,
+    ])
+}
+
+fn apply(chain: &mut Chain, note: MfaNote) {
+    chain.base.discover_mfa = false;
+    chain.base.mfa_serial = note.serial;
+}
+
+/// Use a remembered answer, if there is one. Never touches the network. True when the chain
+/// needs no lookup any more.
+pub fn apply_cached(chain: &mut Chain, cache: &Cache) -> bool {
+    if !chain.base.discover_mfa {
+        return true;
+    }
+    match cache.read_mfa_note(&note_key(chain)) {
+        Some(note) => {
+            apply(chain, note);
+            true
+        }
+        None => false,
+    }
+}
+
+/// Settle the chain's MFA device: from the cache, or by asking IAM under the note's lock.
+pub fn settle(
+    chain: &mut Chain,
+    req: &Request,
+    settings: &Settings,
+    ambient: &Ambient,
+    cache: &Cache,
+) -> Result<()> {
+    if !chain.base.discover_mfa || (!req.refresh && apply_cached(chain, cache)) {
+        return Ok(());
+    }
+    let key = note_key(chain);
+    let _lock = cache.lock(&key)?;
+    // Another aws-as may have looked while this one waited for the lock.
+    if !req.refresh && apply_cached(chain, cache) {
+        return Ok(());
+    }
+    let profile = chain.base.profile.clone();
+    let note = look_up(chain, settings, ambient).with_context(|| {
+        format!(
+            "could not look up the MFA device of profile `{profile}` (set mfa_serial in it, or \
+             mfa_serial = none for no MFA)"
+        )
+    })?;
+    match &note.serial {
+        Some(serial) => eprintln!(
+            "aws-as: profile `{}` has no mfa_serial; using MFA device {} (found with ListMFADevices)",
+            sanitize(&profile),
+            sanitize(serial)
+        ),
+        None => eprintln!(
+            "aws-as: profile `{}` has no mfa_serial and its IAM user has no MFA device; going on \
+             without MFA",
+            sanitize(&profile)
+        ),
+    }
+    cache.write_mfa_note(&key, &note)?;
+    apply(chain, note);
+    Ok(())
+}
+
+fn look_up(chain: &Chain, settings: &Settings, ambient: &Ambient) -> Result<MfaNote> {
+    let secret = BaseSecret::load(&chain.base)?;
+    let client = sts::Sts::new(chain, ambient, settings)?;
+    let arn = client.caller_arn(&secret.signer())?;
+    let serial = match user_name(&arn) {
+        Some(user) => client.first_mfa_device(&secret.signer(), user)?,
+        // Root or anything but an IAM user: there is no user to list devices for.
+        None => None,
+    };
+    Ok(MfaNote {
+        profile: chain.base.profile.clone(),
+        serial,
+    })
+}
+
+/// `arn:aws:iam::123456789012:user/path/alice` → `alice`.
+fn user_name(arn: &str) -> Option<&str> {
+    let resource = arn.splitn(6, ':').nth(5)?;
+    let path = resource.strip_prefix("user/")?;
+    path.rsplit('/').next().filter(|n| !n.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_names() {
+        assert_eq!(user_name("arn:aws:iam::123456789012:user/alice"), Some("alice"));
+        assert_eq!(
+            user_name("arn:aws:iam::123456789012:user/dev/ops/bob"),
+            Some("bob")
+        );
+        assert_eq!(user_name("arn:aws:iam::123456789012:root"), None);
+        assert_eq!(
+            user_name("arn:aws:sts::123456789012:assumed-role/r/s"),
+            None
+        );
+    }
+}
