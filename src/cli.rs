@@ -77,6 +77,32 @@ pub enum Command {
         #[command(subcommand)]
         action: CacheAction,
     },
+    /// Store a profile's long-term access keys in the key store (asked on the terminal)
+    Add {
+        #[arg(value_name = "NAME", allow_hyphen_values = true)]
+        name: String,
+        /// Take the keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead of asking
+        #[arg(long)]
+        from_env: bool,
+    },
+    /// Delete a profile's keys from the key store
+    Remove {
+        #[arg(value_name = "NAME", allow_hyphen_values = true)]
+        name: String,
+    },
+    /// Move keys from the credentials file into the key store: all of them, or NAME's
+    Import {
+        #[arg(value_name = "NAME", allow_hyphen_values = true)]
+        name: Option<String>,
+        /// Then delete the plaintext keys from the credentials file without asking
+        #[arg(long)]
+        remove_plaintext: bool,
+    },
+    /// Replace a profile's access key with a new one, then delete the old one
+    Rotate {
+        #[arg(value_name = "NAME", allow_hyphen_values = true)]
+        name: String,
+    },
     /// Print the shell integration for SHELL (the long form of -s)
     Init {
         #[arg(value_enum)]

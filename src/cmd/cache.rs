@@ -53,7 +53,7 @@ fn list(cache: &Cache) -> Result<()> {
     print_stdout(&out)
 }
 
-fn clear(cache: &Cache, name: Option<&str>) -> Result<()> {
+pub(crate) fn clear(cache: &Cache, name: Option<&str>) -> Result<()> {
     let mut removed = 0;
     for (key, entry) in cache.entries()? {
         let matches = match (name, &entry) {

@@ -11,7 +11,7 @@ pub fn run() -> Result<()> {
     let cache = Cache::from_env()?;
     let ambient = Ambient::from_env();
     let active = std::env::var("AWS_AS_IDENTITY").unwrap_or_default();
-    let mut rows: Vec<[String; 3]> = Vec::new();
+    let mut rows: Vec<[String; 4]> = Vec::new();
     for name in profiles.names() {
         let kind = profile_kind(&profiles, &name);
         let state = match resolve(&profiles, &name, &ambient) {
@@ -32,6 +32,7 @@ pub fn run() -> Result<()> {
         rows.push([
             format!("{marker}{}", sanitize(&name)),
             kind.to_string(),
+            keys_home(&profiles, &name),
             state,
         ]);
     }
@@ -42,9 +43,30 @@ pub fn run() -> Result<()> {
         .unwrap_or(0)
         .max(6);
     let w1 = rows.iter().map(|r| r[1].len()).max().unwrap_or(0).max(4);
-    let mut out = format!("{:w0$}  {:w1$}  CREDENTIALS\n", "  NAME", "KIND");
+    let w2 = rows.iter().map(|r| r[2].len()).max().unwrap_or(0).max(4);
+    let mut out = format!(
+        "{:w0$}  {:w1$}  {:w2$}  CREDENTIALS\n",
+        "  NAME", "KIND", "KEYS"
+    );
     for r in rows {
-        out.push_str(&format!("{:w0$}  {:w1$}  {}\n", r[0], r[1], r[2]));
+        out.push_str(&format!(
+            "{:w0$}  {:w1$}  {:w2$}  {}\n",
+            r[0], r[1], r[2], r[3]
+        ));
     }
     print_stdout(&out)
+}
+
+/// Where a profile's own long-term keys live: a key store (which wins), the plaintext files, or
+/// `-` for a profile that holds none.
+fn keys_home(profiles: &Profiles, name: &str) -> String {
+    let plaintext = profiles
+        .get(name)
+        .is_some_and(|p| p.get("aws_access_key_id").is_some());
+    match (profiles.stored(name), plaintext) {
+        (Some(e), false) => e.backend.name().to_string(),
+        (Some(e), true) => format!("{} (plaintext copy unused)", e.backend.name()),
+        (None, true) => "plaintext".to_string(),
+        (None, false) => "-".to_string(),
+    }
 }

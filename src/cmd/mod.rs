@@ -1,11 +1,15 @@
 //! One file per subcommand, each with a single `run`.
 
+pub mod add;
 pub mod cache;
 pub mod export;
 pub mod hook;
 pub mod init;
 pub mod label;
+pub mod import;
 pub mod list;
+pub mod remove;
+pub mod rotate;
 pub mod status;
 pub mod switch;
 
@@ -27,6 +31,13 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::List) => list::run(),
         Some(Command::Export { name, format }) => export::run(&name, format, &cli.obtain),
         Some(Command::Cache { action }) => cache::run(action),
+        Some(Command::Add { name, from_env }) => add::run(&name, from_env),
+        Some(Command::Remove { name }) => remove::run(&name),
+        Some(Command::Import {
+            name,
+            remove_plaintext,
+        }) => import::run(name.as_deref(), remove_plaintext),
+        Some(Command::Rotate { name }) => rotate::run(&name, &cli.obtain),
         Some(Command::Init { shell, script }) => init::run(Some(shell), script),
         Some(Command::Label { shell }) => label::run(shell),
         Some(Command::Hook { shell, args }) => hook::run(shell, args),

@@ -675,7 +675,9 @@ pub fn profile_kind(profiles: &Profiles, name: &str) -> &'static str {
     };
     if p.get("role_arn").is_some() {
         "role"
-    } else if p.get("aws_access_key_id").is_some() {
+    } else if p.get("federation_name").is_some() {
+        "federation"
+    } else if p.get("aws_access_key_id").is_some() || profiles.stored(name).is_some() {
         if p.get("mfa_serial").is_some() {
             "user+mfa"
         } else {

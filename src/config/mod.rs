@@ -2,6 +2,7 @@
 //! before anything acts on it.
 
 pub mod chain;
+pub mod credentials_file;
 pub mod profiles;
 pub mod settings;
 

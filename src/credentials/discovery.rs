@@ -58,7 +58,8 @@ pub fn settle(
         return Ok(());
     }
     let profile = chain.base.profile.clone();
-    let note = look_up(chain, settings, ambient).with_context(|| {
+    let secret = BaseSecret::load(&chain.base)?;
+    let note = look_up(chain, &secret, settings, ambient).with_context(|| {
         format!(
             "could not look up the MFA device of profile `{profile}` (set mfa_serial in it, or \
              mfa_serial = none for no MFA)"
@@ -81,8 +82,12 @@ pub fn settle(
     Ok(())
 }
 
-fn look_up(chain: &Chain, settings: &Settings, ambient: &Ambient) -> Result<MfaNote> {
-    let secret = BaseSecret::load(&chain.base)?;
+fn look_up(
+    chain: &Chain,
+    secret: &BaseSecret,
+    settings: &Settings,
+    ambient: &Ambient,
+) -> Result<MfaNote> {
     let client = sts::Sts::new(chain, ambient, settings)?;
     let arn = client.caller_arn(&secret.signer())?;
     let serial = match user_name(&arn) {
@@ -97,7 +102,7 @@ fn look_up(chain: &Chain, settings: &Settings, ambient: &Ambient) -> Result<MfaN
 }
 
 /// `arn:aws:iam::123456789012:user/path/alice` → `alice`.
-fn user_name(arn: &str) -> Option<&str> {
+pub fn user_name(arn: &str) -> Option<&str> {
     let resource = arn.splitn(6, ':').nth(5)?;
     let path = resource.strip_prefix("user/")?;
     path.rsplit('/').next().filter(|n| !n.is_empty())

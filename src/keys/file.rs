@@ -17,15 +17,14 @@ const MAX_WORK_FACTOR: u8 = 22;
 
 pub struct FileStore {
     dir: PathBuf,
-    passphrase: OnceLock<SecretString>,
 }
+
+/// Asked at most once per run, however many times the store is opened.
+static PASSPHRASE: OnceLock<SecretString> = OnceLock::new();
 
 impl FileStore {
     pub fn new(dir: PathBuf) -> FileStore {
-        FileStore {
-            dir,
-            passphrase: OnceLock::new(),
-        }
+        FileStore { dir }
     }
 
     fn path(&self, profile: &str) -> PathBuf {
@@ -44,10 +43,10 @@ impl FileStore {
         files
     }
 
-    /// The passphrase, from the environment or the terminal. `new_file` asks twice when no other
-    /// file exists yet, so that a typo doesn't lock the user out.
+    /// The passphrase, from the environment or the terminal. `confirm` asks twice (for the first
+    /// file, so that a typo doesn't lock the user out).
     fn passphrase(&self, confirm: bool) -> Result<&SecretString> {
-        if let Some(p) = self.passphrase.get() {
+        if let Some(p) = PASSPHRASE.get() {
             return Ok(p);
         }
         let text = match std::env::var("AWS_AS_FILE_PASSPHRASE") {
@@ -74,7 +73,7 @@ impl FileStore {
                 first
             }
         };
-        Ok(self.passphrase.get_or_init(|| SecretString::from(text)))
+        Ok(PASSPHRASE.get_or_init(|| SecretString::from(text)))
     }
 
     fn decrypt(&self, path: &Path) -> Result<Key> {

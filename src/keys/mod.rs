@@ -12,7 +12,9 @@ pub use index::{Index, IndexEntry};
 
 use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Mutex;
 
 /// Where the keys live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,6 +122,13 @@ pub fn open(backend: Backend) -> Result<Box<dyn Store>> {
 
 /// The stored key for `profile`, which the index says lives in `entry.backend`.
 pub fn fetch(profile: &str, entry: &IndexEntry) -> Result<Key> {
+    // One run may sign several calls with the same key: open the store (and ask for a
+    // passphrase, or pay for scrypt) once.
+    static FETCHED: Mutex<BTreeMap<String, Key>> = Mutex::new(BTreeMap::new());
+    let memo = |k: &Key| k.aws_access_key_id == entry.access_key_id;
+    if let Some(key) = FETCHED.lock().ok().and_then(|m| m.get(profile).filter(|k| memo(k)).cloned()) {
+        return Ok(key);
+    }
     let store = open(entry.backend)?;
     let Some(key) = store.get(profile)? else {
         bail!(
@@ -136,6 +145,9 @@ pub fn fetch(profile: &str, entry: &IndexEntry) -> Result<Key> {
             key.aws_access_key_id,
             entry.access_key_id
         );
+    }
+    if let Ok(mut m) = FETCHED.lock() {
+        m.insert(profile.to_string(), key.clone());
     }
     Ok(key)
 }

@@ -1,0 +1,65 @@
+//! `aws-as add NAME [--from-env]`: store a profile's long-term keys in the key store.
+
+use crate::config::chain::valid_profile_name;
+use crate::config::{Profiles, Settings};
+use crate::keys::{self, Backend, Key};
+use crate::util::sanitize;
+use anyhow::{Context, Result, bail};
+
+pub fn run(name: &str, from_env: bool) -> Result<()> {
+    if !valid_profile_name(name) {
+        bail!(
+            "`{}` is not a valid profile name: the AWS SDKs only accept letters, digits and _-/.%@:+",
+            sanitize(name)
+        );
+    }
+    let backend = Backend::configured(Settings::load()?.keys_backend)?;
+    let key = if from_env { from_environment()? } else { ask()? };
+    key.check()?;
+    keys::put(name, &key, backend)
+        .with_context(|| format!("could not store the keys of profile `{name}`"))?;
+    eprintln!(
+        "aws-as: stored access key {} for profile `{name}` in the {} key store",
+        key.aws_access_key_id,
+        backend.name()
+    );
+    let plaintext = Profiles::load()
+        .ok()
+        .and_then(|p| p.get(name).and_then(|p| p.get("aws_access_key_id").map(str::to_owned)));
+    if plaintext.is_some() {
+        eprintln!(
+            "aws-as: the credentials file still has plaintext keys for `{name}`; aws-as uses the \
+             stored ones. Delete the plaintext ones from the file when no other tool needs them"
+        );
+    }
+    Ok(())
+}
+
+fn from_environment() -> Result<Key> {
+    let var = |n: &str| std::env::var(n).ok().filter(|v| !v.is_empty());
+    if var("AWS_AS_IDENTITY").is_some() || var("AWS_SESSION_TOKEN").is_some() {
+        bail!(
+            "the environment holds temporary credentials (AWS_SESSION_TOKEN is set); --from-env \
+             stores long-term keys only"
+        );
+    }
+    match (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) {
+        (Some(id), Some(secret)) => Ok(Key {
+            aws_access_key_id: id,
+            aws_secret_access_key: secret,
+        }),
+        _ => bail!("--from-env needs both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY set"),
+    }
+}
+
+fn ask() -> Result<Key> {
+    let no_terminal =
+        "there is no terminal to ask for the keys on; set AWS_ACCESS_KEY_ID and \
+         AWS_SECRET_ACCESS_KEY and use --from-env";
+    let id = crate::tty::ask("Access key ID: ").context(no_terminal)?;
+    let secret = crate::tty::ask_hidden("Secret access key: ").context(no_terminal)?;
+    Ok(Key {
+        aws_access_key_id: id.trim().to_string(),
+        aws_secret_access_key: secret.trim().to_string(),
+    })
+}

@@ -1,0 +1,179 @@
+//! `aws-as rotate NAME`: CreateAccessKey, check that the new key works (GetCallerIdentity, with
+//! retries while IAM makes it known), store it where the old one was, and only then
+//! DeleteAccessKey on the old one. IAM is called through the MFA session when the profile has an
+//! MFA device. Whatever fails, the user keeps a working key and is told which one is live.
+
+use crate::cli::ObtainArgs;
+use crate::config::credentials_file::{CredentialsFile, with_new_keys};
+use crate::config::{Ambient, BaseKeys, Chain, Profiles, Settings, resolve};
+use crate::credentials::cache::Cache;
+use crate::credentials::sts::{Signer, Sts};
+use crate::credentials::{BaseSecret, Credentials, discovery, obtain};
+use crate::keys::{self, Key};
+use crate::util::sanitize;
+use anyhow::{Result, anyhow, bail};
+use std::time::{Duration, Instant};
+
+/// Where the key being rotated lives.
+enum Home {
+    Store(keys::Backend),
+    Plaintext,
+}
+
+pub fn run(name: &str, args: &ObtainArgs) -> Result<()> {
+    let settings = Settings::load()?;
+    let req = super::request(args)?;
+    let profiles = Profiles::load()?;
+    let ambient = Ambient::from_env();
+    let mut chain = resolve(&profiles, name, &ambient)
+        .map_err(|e| anyhow!("could not rotate the keys of `{name}`: {e:#}"))?;
+    let home = key_home(&chain, name)?;
+    let old_id = chain.base.keys.access_key_id().to_string();
+    // A plaintext key must be found where it will be replaced before anything is created.
+    if let Home::Plaintext = home {
+        let file = CredentialsFile::read()?;
+        let probe = Key {
+            aws_access_key_id: old_id.clone(),
+            aws_secret_access_key: "x".into(),
+        };
+        with_new_keys(&file.text, name, &old_id, &probe).map_err(|e| {
+            anyhow!("could not rotate the keys of `{name}`: {e:#}; nothing was changed")
+        })?;
+    }
+
+    let cache = Cache::from_env()?;
+    discovery::settle(&mut chain, &req, &settings, &ambient, &cache)?;
+    let old = BaseSecret::load(&chain.base)?;
+    let sts = Sts::new(&chain, &ambient, &settings)?;
+    let arn = sts.caller_arn(&old.signer()).map_err(|e| {
+        anyhow!("could not rotate the keys of `{name}`: key {old_id} does not work: {e:#}")
+    })?;
+    let Some(user) = discovery::user_name(&arn).map(str::to_owned) else {
+        bail!(
+            "could not rotate the keys of `{name}`: they belong to {}, not to an IAM user",
+            sanitize(&arn)
+        );
+    };
+    // IAM takes an MFA session where the user's policy demands MFA; plain session credentials
+    // (without MFA) may not call IAM at all, so without a device the long-term key signs.
+    let session: Option<Credentials> = match chain.base.mfa_serial {
+        Some(_) => Some(obtain(&chain, &req, &settings, &ambient, &cache)?),
+        None => None,
+    };
+    let admin: Signer = match &session {
+        Some(creds) => creds.signer(),
+        None => old.signer(),
+    };
+
+    eprintln!("aws-as: creating a new access key for IAM user {}", sanitize(&user));
+    let new = sts.create_access_key(&admin, &user).map_err(|e| {
+        let hint = match Sts::refusal_code(&e) {
+            Some("LimitExceeded") => format!(
+                "; IAM user {user} already has two access keys, the most IAM allows. Delete the \
+                 one not in use (aws iam list-access-keys --user-name {user}) and run rotate again"
+            ),
+            _ => String::new(),
+        };
+        anyhow!(
+            "could not rotate the keys of `{name}`: {e:#}{hint}. Key {old_id} is still live and \
+             still in use"
+        )
+    })?;
+    let new_id = new.aws_access_key_id.clone();
+
+    // Give up on the new key: delete it and say that the old one is still the live one.
+    let abandon = |why: String| -> anyhow::Error {
+        let fate = match sts.delete_access_key(&admin, &user, &new_id) {
+            Ok(()) => format!("the new key {new_id} was deleted again"),
+            Err(e) => format!(
+                "the new key {new_id} could not be deleted ({e:#}); delete it with aws iam \
+                 delete-access-key --user-name {user} --access-key-id {new_id}"
+            ),
+        };
+        anyhow!(
+            "could not rotate the keys of `{name}`: {why}; {fate}. Key {old_id} is still live \
+             and still in use"
+        )
+    };
+
+    eprintln!("aws-as: checking that the new key {new_id} works");
+    if let Err(why) = verify(&sts, &new, &arn, settings.key_verify_timeout) {
+        return Err(abandon(format!("the new key {new_id} did not work: {why}")));
+    }
+    let stored = match &home {
+        Home::Store(backend) => keys::put(name, &new, *backend),
+        Home::Plaintext => CredentialsFile::read().and_then(|file| {
+            let text = with_new_keys(&file.text, name, &old_id, &new)?;
+            file.write(&text)
+        }),
+    };
+    if let Err(e) = stored {
+        return Err(abandon(format!("could not store the new key: {e:#}")));
+    }
+    let place = match &home {
+        Home::Store(backend) => format!("the {} key store", backend.name()),
+        Home::Plaintext => "the credentials file".to_string(),
+    };
+
+    eprintln!("aws-as: deleting the old key {old_id}");
+    sts.delete_access_key(&admin, &user, &old_id).map_err(|e| {
+        anyhow!(
+            "the new key {new_id} is live and saved in {place}, but the old key {old_id} could \
+             not be deleted ({e:#}); delete it with aws iam delete-access-key --user-name {user} \
+             --access-key-id {old_id}"
+        )
+    })?;
+    eprintln!(
+        "aws-as: rotated the keys of `{name}`: {new_id} is live and saved in {place}; {old_id} is \
+         deleted"
+    );
+    Ok(())
+}
+
+/// Rotation needs the profile to hold long-term keys itself.
+fn key_home(chain: &Chain, name: &str) -> Result<Home> {
+    if !chain.hops.is_empty() || chain.federation.is_some() || chain.base.profile != name {
+        bail!(
+            "could not rotate the keys of `{name}`: it uses the keys of profile `{}`; rotate \
+             that one: aws-as rotate {}",
+            chain.base.profile,
+            chain.base.profile
+        );
+    }
+    match &chain.base.keys {
+        BaseKeys::Stored { backend, .. } => Ok(Home::Store(*backend)),
+        BaseKeys::Static {
+            session_token: None,
+            ..
+        } => Ok(Home::Plaintext),
+        _ => bail!("could not rotate the keys of `{name}`: it holds no long-term access key"),
+    }
+}
+
+/// GetCallerIdentity with the new key until it answers as the same user. A brand-new key takes
+/// IAM a few seconds to accept everywhere, so refusals of the key itself are retried until
+/// `budget` is spent; any other answer ends it at once.
+fn verify(sts: &Sts, new: &Key, arn: &str, budget: Duration) -> Result<()> {
+    let signer = Signer {
+        access_key_id: &new.aws_access_key_id,
+        secret_access_key: &new.aws_secret_access_key,
+        session_token: None,
+    };
+    let start = Instant::now();
+    loop {
+        match sts.caller_arn(&signer) {
+            Ok(got) if got == arn => return Ok(()),
+            Ok(got) => bail!("it belongs to {}, not to {}", sanitize(&got), sanitize(arn)),
+            Err(e) => {
+                let retry = matches!(
+                    Sts::refusal_code(&e),
+                    Some("InvalidClientTokenId" | "SignatureDoesNotMatch" | "AuthFailure")
+                );
+                if !retry || start.elapsed() + Duration::from_secs(1) > budget {
+                    return Err(e);
+                }
+                std::thread::sleep(Duration::from_secs(1));
+            }
+        }
+    }
+}
