@@ -7,6 +7,8 @@ mod cli;
 mod concurrency;
 mod failures;
 mod hostile;
+mod keys;
+mod keys_terminal;
 mod lint;
 mod prompt;
 mod quoting;

@@ -65,7 +65,7 @@ pub fn run(name: &str, args: &ObtainArgs) -> Result<()> {
         None => old.signer(),
     };
 
-    eprintln!("aws-as: creating a new access key for IAM user {}", sanitize(&user));
+    eprintln!("[1/3] creating a new access key for IAM user {}", sanitize(&user));
     let new = sts.create_access_key(&admin, &user).map_err(|e| {
         let hint = match Sts::refusal_code(&e) {
             Some("LimitExceeded") => format!(
@@ -96,7 +96,7 @@ pub fn run(name: &str, args: &ObtainArgs) -> Result<()> {
         )
     };
 
-    eprintln!("aws-as: checking that the new key {new_id} works");
+    eprintln!("[2/3] checking that the new key {new_id} works");
     if let Err(why) = verify(&sts, &new, &arn, settings.key_verify_timeout) {
         return Err(abandon(format!("the new key {new_id} did not work: {why}")));
     }
@@ -115,7 +115,7 @@ pub fn run(name: &str, args: &ObtainArgs) -> Result<()> {
         Home::Plaintext => "the credentials file".to_string(),
     };
 
-    eprintln!("aws-as: deleting the old key {old_id}");
+    eprintln!("[3/3] deleting the old key {old_id}");
     sts.delete_access_key(&admin, &user, &old_id).map_err(|e| {
         anyhow!(
             "the new key {new_id} is live and saved in {place}, but the old key {old_id} could \

@@ -67,12 +67,12 @@ pub fn settle(
     })?;
     match &note.serial {
         Some(serial) => eprintln!(
-            "aws-as: profile `{}` has no mfa_serial; using MFA device {} (found with ListMFADevices)",
+            "[mfa] profile `{}` has no mfa_serial; using MFA device {} (found with ListMFADevices)",
             sanitize(&profile),
             sanitize(serial)
         ),
         None => eprintln!(
-            "aws-as: profile `{}` has no mfa_serial and its IAM user has no MFA device; going on \
+            "[mfa] profile `{}` has no mfa_serial and its IAM user has no MFA device; going on \
              without MFA",
             sanitize(&profile)
         ),

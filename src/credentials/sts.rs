@@ -110,12 +110,16 @@ impl Sts {
         match self.rt.block_on(req.send()) {
             Ok(out) => Ok(out.mfa_devices().first().map(|d| d.serial_number().to_string())),
             Err(SdkError::ServiceError(se))
-                if matches!(se.err().code(), Some("AccessDenied" | "AccessDeniedException")) =>
+                if matches!(
+                    se.err().code(),
+                    Some("AccessDenied" | "AccessDeniedException" | "NoSuchEntity")
+                ) =>
             {
                 eprintln!(
-                    "aws-as: may not list the MFA devices of IAM user {}; going on without MFA \
-                     (set mfa_serial in the profile to use one)",
-                    crate::util::sanitize(user)
+                    "[mfa] could not list the MFA devices of IAM user {} ({}); going on without \
+                     MFA (set mfa_serial in the profile to use one)",
+                    crate::util::sanitize(user),
+                    se.err().code().unwrap_or_default()
                 );
                 Ok(None)
             }

@@ -18,10 +18,19 @@ pub const MFA_REJECTED: &str = r#"<ErrorResponse xmlns="https://sts.amazonaws.co
 
 /// A one-purpose HTTP server on loopback that answers every request with `status` and `body`.
 pub fn error_server(status: &'static str, body: &'static str) -> String {
+    serve(8, move |_| (status, body.to_string()))
+}
+
+/// A loopback HTTP server that answers up to `count` requests with `answer(request)`, where the
+/// request is the raw head and body as text.
+pub fn serve(
+    count: usize,
+    answer: impl Fn(&str) -> (&'static str, String) + Send + 'static,
+) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     std::thread::spawn(move || {
-        for stream in listener.incoming().take(8) {
+        for stream in listener.incoming().take(count) {
             let Ok(mut s) = stream else { continue };
             s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
             let mut buf = Vec::new();
@@ -48,6 +57,7 @@ pub fn error_server(status: &'static str, body: &'static str) -> String {
                     }
                 }
             }
+            let (status, body) = answer(&String::from_utf8_lossy(&buf));
             let resp = format!(
                 "HTTP/1.1 {status}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nx-amzn-RequestId: 4c2b1f5e\r\nConnection: close\r\n\r\n{body}",
                 body.len()
@@ -57,6 +67,34 @@ pub fn error_server(status: &'static str, body: &'static str) -> String {
     });
     url
 }
+
+/// STS's real answer to GetCallerIdentity.
+pub fn caller_identity(arn: &str) -> String {
+    format!(
+        r#"<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <GetCallerIdentityResult>
+    <Arn>{arn}</Arn>
+    <UserId>AIDAEXAMPLEUSERID0001</UserId>
+    <Account>123456789012</Account>
+  </GetCallerIdentityResult>
+  <ResponseMetadata>
+    <RequestId>01234567-89ab-cdef-0123-456789abcdef</RequestId>
+  </ResponseMetadata>
+</GetCallerIdentityResponse>
+"#
+    )
+}
+
+/// STS's real error for an access key it does not know (as for one IAM has not spread yet).
+pub const INVALID_CLIENT_TOKEN: &str = r#"<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <Error>
+    <Type>Sender</Type>
+    <Code>InvalidClientTokenId</Code>
+    <Message>The security token included in the request is invalid.</Message>
+  </Error>
+  <RequestId>4c2b1f5e-0000-4000-8000-000000000001</RequestId>
+</ErrorResponse>
+"#;
 
 /// A server that accepts connections and never answers.
 pub fn hung_server() -> String {

@@ -1,0 +1,404 @@
+//! Keys typed at the terminal, in a real bash under tmux: `aws-as add` asks for the access key ID
+//! (echoed) and the secret (not echoed) on /dev/tty, Ctrl-C at the hidden question leaves the
+//! terminal echoing, the file key store asks for its passphrase twice for its first file, and
+//! `aws-as import` asks before it deletes plaintext keys. What must not be shown is looked for on
+//! the screen, and what must not be stored in plaintext is looked for in every file under HOME.
+
+use crate::support::shells::shell;
+use crate::support::term::Term;
+use crate::support::*;
+use std::path::Path;
+
+const ID: &str = "AKIATESTKEY000000001";
+const SECRET: &str = "s3cret/Value+With=Chars0123456789abcdef";
+const PASSPHRASE: &str = "env-passphrase-for-the-file-store-42";
+
+const DEV_CONFIG: &str = "[profile dev]\nregion = eu-west-1\n";
+
+/// A clean environment for bash: the file key store, and its passphrase when `passphrase` is set.
+fn env_for(home: &Home, passphrase: Option<&str>) -> Vec<(&'static str, String)> {
+    let mut env = vec![
+        ("HOME", home.path().display().to_string()),
+        ("PATH", path_with_bin()),
+        ("TERM", "xterm".to_string()),
+        ("LANG", "C.UTF-8".to_string()),
+        ("AWS_AS_KEYS_BACKEND", "file".to_string()),
+    ];
+    if let Some(p) = passphrase {
+        env.push(("AWS_AS_FILE_PASSPHRASE", p.to_string()));
+    }
+    env
+}
+
+/// bash in tmux with `env`, at the prompt `my$ `; None (after saying so) without tmux or bash.
+fn start(home: &Home, passphrase: Option<&str>) -> Option<Term> {
+    if !require("tmux") || !require("bash") {
+        return None;
+    }
+    let term = Term::shell(shell("bash"), &env_for(home, passphrase), home.path());
+    term.run("PS1='my$ '");
+    Some(term)
+}
+
+/// The exit statuses the screen shows so far, from lines that end in `rc=N` (after a Ctrl-C at a
+/// hidden question it may share the question's line).
+fn statuses(screen: &str) -> Vec<i32> {
+    screen
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim_end();
+            l[l.rfind("rc=")? + 3..].parse().ok()
+        })
+        .collect()
+}
+
+/// Type `line` followed by `; echo rc=$?`, and return a function that waits for that status.
+fn type_with_status(term: &Term, line: &str) -> impl Fn(u64) -> i32 {
+    let before = statuses(&term.screen()).len();
+    term.type_line(&format!("{line}; echo rc=$?"));
+    move |secs| {
+        let screen = term.wait_until("the exit status", secs, |s| statuses(s).len() > before);
+        statuses(&screen)[before]
+    }
+}
+
+/// Wait until `needle` shows `n` times on the screen.
+fn wait_for_count(term: &Term, needle: &str, n: usize, secs: u64) -> String {
+    term.wait_until(&format!("{needle:?} {n} times"), secs, |s| {
+        s.matches(needle).count() >= n
+    })
+}
+
+/// Every regular file under `dir` whose bytes contain `needle`.
+fn files_containing(dir: &Path, needle: &str) -> Vec<String> {
+    let mut hits = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            if meta.is_dir() {
+                stack.push(path);
+            } else if meta.is_file() {
+                let bytes = std::fs::read(&path).unwrap();
+                if bytes
+                    .windows(needle.len())
+                    .any(|w| w == needle.as_bytes())
+                {
+                    hits.push(path.display().to_string());
+                }
+            }
+        }
+    }
+    hits
+}
+
+/// Every regular file under `dir`, relative to it, sorted.
+fn files_under(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in rd {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path.strip_prefix(dir).unwrap().display().to_string());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn data_dir(home: &Home) -> std::path::PathBuf {
+    home.path().join(".local/share/aws-as")
+}
+
+/// keys.json, parsed; None when there is none.
+fn index(home: &Home) -> Option<serde_json::Value> {
+    let bytes = std::fs::read(data_dir(home).join("keys.json")).ok()?;
+    Some(serde_json::from_slice(&bytes).expect("keys.json is JSON"))
+}
+
+/// Assert that keys.json records `profile` in the file store under `id`, and that its age file
+/// is there.
+fn assert_stored(home: &Home, profile: &str, id: &str) {
+    let index = index(home).expect("keys.json exists");
+    let entry = &index["profiles"][profile];
+    assert_eq!(entry["backend"], "file", "{index}");
+    assert_eq!(entry["access_key_id"], id, "{index}");
+    let age = std::fs::read(data_dir(home).join(format!("keys/{profile}.age"))).unwrap();
+    assert!(
+        age.starts_with(b"age-encryption.org/v1\n"),
+        "not an age file: {}",
+        String::from_utf8_lossy(&age)
+    );
+}
+
+/// Assert that nothing was stored for any profile: no index entries and no age files.
+fn assert_nothing_stored(home: &Home) {
+    if let Some(index) = index(home) {
+        let profiles = index["profiles"].as_object().cloned().unwrap_or_default();
+        assert!(profiles.is_empty(), "{index}");
+    }
+    let files = files_under(&data_dir(home).join("keys"));
+    assert!(files.is_empty(), "age files left: {files:?}");
+}
+
+/// The words of `profile`'s row in `aws-as list`.
+fn list_row(term: &Term, profile: &str) -> Vec<String> {
+    let list = term.output_of("aws-as list");
+    let row = list
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(profile))
+        .unwrap_or_else(|| panic!("no row for {profile} in:\n{list}"));
+    row.split_whitespace().map(str::to_owned).collect()
+}
+
+/// Whether the terminal echoes, by `stty -a`.
+fn echoing(term: &Term) -> bool {
+    let stty = term.output_of("stty -a");
+    let words: Vec<&str> = stty
+        .split(|c: char| c.is_whitespace() || c == ';')
+        .collect();
+    assert!(
+        words.contains(&"echo") || words.contains(&"-echo"),
+        "stty -a: {stty}"
+    );
+    words.contains(&"echo")
+}
+
+#[test]
+fn add_asks_on_the_terminal_and_hides_the_secret() {
+    let home = Home::new(DEV_CONFIG, "");
+    let Some(term) = start(&home, Some(PASSPHRASE)) else {
+        return;
+    };
+    assert_eq!(list_row(&term, "dev")[..3], ["dev", "none", "-"]);
+
+    let status = type_with_status(&term, "aws-as add dev");
+    term.wait_for("Access key ID: ", 10);
+    term.type_line(ID);
+    term.wait_for("Secret access key: ", 10);
+    term.type_line(SECRET);
+    let rc = status(15);
+    let screen = term.screen();
+    assert_eq!(rc, 0, "{screen}");
+
+    // The ID was echoed on the line of its question; the secret shows nowhere, and its question
+    // ends the line it was on (ECHONL), so the next message starts a line of its own.
+    let lines: Vec<&str> = screen.lines().map(str::trim_end).collect();
+    assert!(
+        lines.contains(&format!("Access key ID: {ID}").as_str()),
+        "{screen}"
+    );
+    assert!(lines.contains(&"Secret access key:"), "{screen}");
+    assert!(!screen.contains(SECRET), "the secret is on the screen:\n{screen}");
+    assert!(
+        !screen.contains("s3cret"),
+        "part of the secret is on the screen:\n{screen}"
+    );
+    assert!(
+        screen.contains(&format!(
+            "aws-as: stored access key {ID} for profile `dev` in the file key store"
+        )),
+        "{screen}"
+    );
+    assert!(echoing(&term), "echo is off after aws-as add");
+
+    assert_stored(&home, "dev", ID);
+    let index = index(&home).unwrap();
+    assert_eq!(
+        index["profiles"].as_object().unwrap().len(),
+        1,
+        "only dev is stored: {index}"
+    );
+    let hits = files_containing(home.path(), SECRET);
+    assert!(hits.is_empty(), "the secret is in plaintext in {hits:?}");
+    let hits = files_containing(home.path(), PASSPHRASE);
+    assert!(hits.is_empty(), "the passphrase is in plaintext in {hits:?}");
+    assert_eq!(list_row(&term, "dev"), ["dev", "user", "file", "-"]);
+}
+
+#[test]
+fn ctrl_c_at_the_hidden_secret_prompt_restores_echo() {
+    let home = Home::new(DEV_CONFIG, "");
+    let Some(term) = start(&home, Some(PASSPHRASE)) else {
+        return;
+    };
+    assert!(echoing(&term), "echo is off before the test started");
+    // Not `; echo rc=$?`: bash drops the rest of a line whose command died of SIGINT.
+    term.type_line("aws-as add dev");
+    term.wait_for("Access key ID: ", 10);
+    term.type_line(ID);
+    term.wait_for("Secret access key: ", 10);
+    // Half a secret typed, unseen, then Ctrl-C.
+    term.keys("half-typed-secret");
+    term.keys("C-c");
+    term.wait_until("the prompt after Ctrl-C", 10, |s| {
+        let lines: Vec<&str> = s.lines().map(str::trim_end).collect();
+        lines
+            .iter()
+            .rposition(|l| l.starts_with("Secret access key:"))
+            .is_some_and(|i| lines[i + 1..].contains(&"my$"))
+    });
+    // `(exit $?)` passes the status of `aws-as add` on to the `echo rc=$?` after it.
+    let rc = type_with_status(&term, "(exit $?)")(10);
+    let screen = term.screen();
+    assert_eq!(rc, 130, "killed by SIGINT:\n{screen}");
+    assert!(!screen.contains("half-typed"), "{screen}");
+
+    assert!(echoing(&term), "echo is still off after Ctrl-C");
+    // And as a user sees it: what is typed now shows up as it is typed.
+    term.type_line("echo visible-after-\"ctrl-c\"");
+    term.wait_for("my$ echo visible-after-\"ctrl-c\"", 10);
+    term.wait_for("\nvisible-after-ctrl-c", 10);
+
+    assert_nothing_stored(&home);
+    assert!(index(&home).is_none(), "the index was written");
+    assert_eq!(list_row(&term, "dev")[..3], ["dev", "none", "-"]);
+}
+
+#[test]
+fn file_passphrase_is_asked_twice_for_the_first_key_and_a_mismatch_stores_nothing() {
+    const FIRST: &str = "typed-passphrase-one-1111";
+    const OTHER: &str = "typed-passphrase-two-2222";
+    let home = Home::new(DEV_CONFIG, "");
+    let Some(term) = start(&home, None) else {
+        return;
+    };
+
+    // Two passphrases that differ: an error, and nothing stored.
+    let status = type_with_status(&term, "aws-as add dev");
+    term.wait_for("Access key ID: ", 10);
+    term.type_line(ID);
+    term.wait_for("Secret access key: ", 10);
+    term.type_line(SECRET);
+    term.wait_for("Passphrase for aws-as's key file: ", 10);
+    term.type_line(FIRST);
+    term.wait_for("The same passphrase again: ", 10);
+    term.type_line(OTHER);
+    let rc = status(15);
+    let screen = term.screen();
+    assert_eq!(rc, 1, "{screen}");
+    let message = screen
+        .lines()
+        .find(|l| l.starts_with("aws-as: "))
+        .unwrap_or_else(|| panic!("no message:\n{screen}"));
+    assert!(message.contains("differ"), "{message}");
+    assert!(message.contains("dev"), "{message}");
+    assert_nothing_stored(&home);
+    assert!(echoing(&term), "echo is off after the mismatch");
+
+    // The same passphrase twice: stored.
+    let status = type_with_status(&term, "aws-as add dev");
+    wait_for_count(&term, "Access key ID: ", 2, 10);
+    term.type_line(ID);
+    wait_for_count(&term, "Secret access key: ", 2, 10);
+    term.type_line(SECRET);
+    wait_for_count(&term, "Passphrase for aws-as's key file: ", 2, 10);
+    term.type_line(FIRST);
+    wait_for_count(&term, "The same passphrase again: ", 2, 10);
+    term.type_line(FIRST);
+    let rc = status(15);
+    let screen = term.screen();
+    assert_eq!(rc, 0, "{screen}");
+    assert_stored(&home, "dev", ID);
+    assert!(echoing(&term), "echo is off after aws-as add");
+
+    for hidden in [SECRET, FIRST, OTHER] {
+        assert!(!screen.contains(hidden), "{hidden} is on the screen:\n{screen}");
+        let hits = files_containing(home.path(), hidden);
+        assert!(hits.is_empty(), "{hidden} is in plaintext in {hits:?}");
+    }
+    assert_eq!(list_row(&term, "dev"), ["dev", "user", "file", "-"]);
+}
+
+#[test]
+fn import_asks_before_deleting_plaintext() {
+    const DEV_ID: &str = "AKIAIMPORTDEV0000001";
+    const DEV_SECRET: &str = "import/dev+secret=0000000000000000000000";
+    // A comment, a section without keys, the keys of dev between other settings, and temporary
+    // keys, which import skips and so must leave where they are.
+    let credentials = format!(
+        "# my credentials; keep this comment\n\
+         [other]\n\
+         region = us-east-1\n\
+         \n\
+         [dev]\n\
+         region = eu-west-1\n\
+         aws_access_key_id = {DEV_ID}\n\
+         ; a comment inside dev\n\
+         aws_secret_access_key = {DEV_SECRET}\n\
+         output = json\n\
+         \n\
+         [temp]\n\
+         aws_access_key_id = ASIATEMPORARY0000001\n\
+         aws_secret_access_key = temporary-secret\n\
+         aws_session_token = token\n"
+    );
+    let expected_after = "# my credentials; keep this comment\n\
+         [other]\n\
+         region = us-east-1\n\
+         \n\
+         [dev]\n\
+         region = eu-west-1\n\
+         ; a comment inside dev\n\
+         output = json\n\
+         \n\
+         [temp]\n\
+         aws_access_key_id = ASIATEMPORARY0000001\n\
+         aws_secret_access_key = temporary-secret\n\
+         aws_session_token = token\n";
+    let home = Home::new(DEV_CONFIG, &credentials);
+    let file = home.path().join(".aws/credentials");
+    let Some(term) = start(&home, Some(PASSPHRASE)) else {
+        return;
+    };
+    assert_eq!(list_row(&term, "dev"), ["dev", "user", "plaintext", "-"]);
+    let question = format!(
+        "Delete the plaintext keys of 1 profile(s) from {}? [y/N] ",
+        std::fs::canonicalize(&file).unwrap().display()
+    );
+
+    // No: the keys are stored and the file stays exactly as it was.
+    let status = type_with_status(&term, "aws-as import");
+    term.wait_for(&question, 15);
+    term.type_line("n");
+    let rc = status(15);
+    let screen = term.screen();
+    assert_eq!(rc, 0, "{screen}");
+    assert!(screen.contains("skipped `temp`"), "{screen}");
+    assert!(screen.contains("the plaintext keys are still in"), "{screen}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), credentials);
+    assert_stored(&home, "dev", DEV_ID);
+    let index = index(&home).unwrap();
+    assert_eq!(index["profiles"].as_object().unwrap().len(), 1, "{index}");
+    assert_eq!(
+        list_row(&term, "dev"),
+        ["dev", "user", "file", "(plaintext", "copy", "unused)", "-"]
+    );
+
+    // Yes: dev's two key lines go, and every other byte stays.
+    let status = type_with_status(&term, "aws-as import");
+    wait_for_count(&term, &question, 2, 15);
+    term.type_line("y");
+    let rc = status(15);
+    let screen = term.screen();
+    assert_eq!(rc, 0, "{screen}");
+    assert!(
+        screen.contains("aws-as: deleted the plaintext keys of 1 profile(s) from"),
+        "{screen}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), expected_after);
+    assert_stored(&home, "dev", DEV_ID);
+    assert_eq!(list_row(&term, "dev"), ["dev", "user", "file", "-"]);
+    // The secret the file held is now only in the encrypted store.
+    let hits = files_containing(home.path(), DEV_SECRET);
+    assert!(hits.is_empty(), "the secret is in plaintext in {hits:?}");
+    assert!(!screen.contains(DEV_SECRET), "{screen}");
+}
