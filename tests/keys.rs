@@ -486,3 +486,146 @@ fn federation_profiles_get_federation_tokens_cached_like_any_identity() {
     let out = run(&home, &url, &["export", "bad"], &[]);
     assert_clean_failure(&out, "STS would refuse");
 }
+
+/// A profile name no other test (or earlier run) uses: the kernel's persistent keyring is shared
+/// by every process of the user.
+fn unique(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{prefix}-{}-{nanos}", std::process::id())
+}
+
+#[test]
+fn keyutils_backend_keeps_keys_in_the_kernel_across_processes() {
+    let Some(moto) = Moto::start() else { return };
+    let (id, secret) = iam_user(&moto, "kate");
+    let name = unique("ku");
+    let home = Home::new(&format!("[profile {name}]\nmfa_serial = none\n"), "");
+    let url = moto.url();
+    let backend = [("AWS_AS_KEYS_BACKEND", "keyutils")];
+    let with_keys = [
+        ("AWS_AS_KEYS_BACKEND", "keyutils"),
+        ("AWS_ACCESS_KEY_ID", id.as_str()),
+        ("AWS_SECRET_ACCESS_KEY", secret.as_str()),
+    ];
+    let out = run(&home, &url, &["add", &name, "--from-env"], &with_keys);
+    let err = stderr(&out);
+    if !out.status.success() && err.contains("kernel keyring is not available") {
+        // The one case this test may not run: a container whose seccomp forbids keyctl.
+        eprintln!("\n*** SKIPPED, NOT PASSED: keyutils backend: {err} ***\n");
+        return;
+    }
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("in the keyutils key store"), "{err}");
+    assert_eq!(index(&home)["profiles"][&name]["backend"], "keyutils");
+    assert!(files_containing(home.path(), &secret).is_empty());
+
+    // Another process, with no keys in its environment, signs with the stored key.
+    moto.reset();
+    ok(&run(&home, &url, &["export", &name], &backend));
+    let gst = moto
+        .requests()
+        .into_iter()
+        .find(|r| r.action == "GetSessionToken")
+        .unwrap();
+    assert_eq!(gst.signing_key, id);
+
+    // Gone from the kernel after remove: the profile has no keys any more.
+    ok(&run(&home, &url, &["remove", &name], &backend));
+    let out = run(&home, &url, &["export", &name, "--refresh"], &backend);
+    assert_clean_failure(&out, "has no credentials");
+    let out = run(&home, &url, &["remove", &name], &backend);
+    assert_clean_failure(&out, "no stored keys");
+}
+
+#[test]
+fn secret_service_backend_against_a_real_gnome_keyring() {
+    for program in ["dbus-run-session", "gnome-keyring-daemon", "secret-tool"] {
+        if !require(program) {
+            return;
+        }
+    }
+    let Some(moto) = Moto::start() else { return };
+    let (id, secret) = iam_user(&moto, "sam");
+    let home = Home::new("[profile ss]\nmfa_serial = none\n", "");
+    // One D-Bus session for the whole conversation: unlock a fresh login keyring, store the keys
+    // (the default backend), read them back through libsecret, switch with them in a process
+    // that has no keys in its environment, then remove them.
+    let script = r#"
+        set -u
+        printf %s "keyring password" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+        aws-as add ss --from-env 2>"$HOME/add.err"; echo "add=$?"
+        unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+        echo "lookup=$(secret-tool lookup service aws-as username ss)"
+        aws-as export ss --format json >"$HOME/export.json" 2>"$HOME/export.err"; echo "export=$?"
+        aws-as remove ss 2>"$HOME/remove.err"; echo "remove=$?"
+        echo "after=$(secret-tool lookup service aws-as username ss)"
+    "#;
+    let mut cmd = Command::new("dbus-run-session");
+    cmd.args(["--", "sh", "-c", script]);
+    home.clean_env(&mut cmd, &moto.url());
+    cmd.env("AWS_ACCESS_KEY_ID", &id)
+        .env("AWS_SECRET_ACCESS_KEY", &secret)
+        .env("XDG_DATA_HOME", home.path().join(".local/share"))
+        .stdin(Stdio::null());
+    moto.reset();
+    let out = cmd.output().unwrap();
+    let text = stdout(&out);
+    let read = |f: &str| std::fs::read_to_string(home.path().join(f)).unwrap_or_default();
+    assert!(text.contains("add=0"), "{text}\n{}\n{}", stderr(&out), read("add.err"));
+    assert!(read("add.err").contains("in the keyring key store"));
+    // The Secret Service holds both halves, as aws-as wrote them.
+    let lookup = text
+        .lines()
+        .find_map(|l| l.strip_prefix("lookup="))
+        .unwrap();
+    let stored: serde_json::Value = serde_json::from_str(lookup).unwrap();
+    assert_eq!(stored["aws_access_key_id"], id);
+    assert_eq!(stored["aws_secret_access_key"], secret);
+    assert!(text.contains("export=0"), "{text}\n{}", read("export.err"));
+    let gst = moto
+        .requests()
+        .into_iter()
+        .find(|r| r.action == "GetSessionToken")
+        .unwrap();
+    assert_eq!(gst.signing_key, id);
+    assert!(text.contains("remove=0"), "{text}\n{}", read("remove.err"));
+    assert!(text.contains("after=\n") || text.ends_with("after="), "{text}");
+    // gnome-keyring's own file is encrypted: the secret is nowhere in plaintext.
+    assert!(files_containing(home.path(), &secret).is_empty());
+}
+
+#[test]
+fn without_a_secret_service_the_keyring_backend_names_the_others() {
+    let home = Home::new("", "");
+    let out = run(
+        &home,
+        "http://127.0.0.1:9",
+        &["add", "dev", "--from-env"],
+        &[
+            ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "not/really+a/secret"),
+            ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus"),
+        ],
+    );
+    assert_clean_failure(&out, "Secret Service");
+    let err = stderr(&out);
+    assert!(err.contains("keyutils") && err.contains("file"), "{err}");
+    assert!(!err.contains("not/really+a/secret"));
+    // Nothing was written anywhere, not even the index.
+    assert!(!home.path().join(".local/share/aws-as/keys.json").exists());
+    // An unknown backend is a configuration error, not a fallback.
+    let out = run(
+        &home,
+        "http://127.0.0.1:9",
+        &["add", "dev", "--from-env"],
+        &[
+            ("AWS_AS_KEYS_BACKEND", "plaintext"),
+            ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "x"),
+        ],
+    );
+    assert_clean_failure(&out, "keyring, keyutils or file");
+}
