@@ -120,5 +120,8 @@ pub fn ask_hidden(prompt: &str) -> io::Result<String> {
 /// A yes/no question; anything but y or yes is no.
 pub fn confirm(prompt: &str) -> io::Result<bool> {
     let answer = ask(prompt)?;
-    Ok(matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
 }

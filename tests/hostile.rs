@@ -9,7 +9,7 @@ use crate::support::term::Term;
 use crate::support::*;
 
 #[derive(Debug, Clone, Copy)]
-enum Expect {
+pub enum Expect {
     Switch,
     /// Refused; the message holds this.
     Refuse(&'static str),

@@ -93,10 +93,7 @@ fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
                 todo.push(p);
             } else if ft.is_file() {
                 let bytes = std::fs::read(&p).unwrap();
-                if bytes
-                    .windows(needle.len())
-                    .any(|w| w == needle.as_bytes())
-                {
+                if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
                     found.push(p);
                 }
             }
@@ -172,7 +169,12 @@ fn import_removes_plaintext_then_switching_and_rotation_use_the_file_store() {
     assert_eq!(moto.count("ListMFADevices"), 1);
     // The switch back is served from the cache: no call, and no passphrase needed.
     moto.reset();
-    let out = run(&home, &url, &["__hook", "bash", "--", "dev"], &[("AWS_AS_KEYS_BACKEND", "file")]);
+    let out = run(
+        &home,
+        &url,
+        &["__hook", "bash", "--", "dev"],
+        &[("AWS_AS_KEYS_BACKEND", "file")],
+    );
     ok(&out);
     assert!(moto.requests().is_empty());
 
@@ -191,7 +193,10 @@ fn import_removes_plaintext_then_switching_and_rotation_use_the_file_store() {
     assert_eq!(index(&home)["profiles"]["alice"]["access_key_id"], new_id);
     let actions: Vec<String> = moto.requests().into_iter().map(|r| r.action).collect();
     let pos = |a: &str| actions.iter().position(|x| x == a).unwrap();
-    assert!(pos("CreateAccessKey") < pos("DeleteAccessKey"), "{actions:?}");
+    assert!(
+        pos("CreateAccessKey") < pos("DeleteAccessKey"),
+        "{actions:?}"
+    );
     // The new key was proven to work before the old one was deleted.
     let verify = moto
         .requests()
@@ -376,20 +381,25 @@ fn mfa_device_is_discovered_once_and_remembered() {
     );
     let url = moto.url();
     moto.reset();
-    let err = ok(&run(&home, &url, &["export", "dev", "--mfa-code", "123456"], &[]));
+    let err = ok(&run(
+        &home,
+        &url,
+        &["export", "dev", "--mfa-code", "123456"],
+        &[],
+    ));
     assert!(err.contains(&format!("using MFA device {serial}")), "{err}");
     let reqs = moto.requests();
     let list = reqs.iter().find(|r| r.action == "ListMFADevices").unwrap();
     assert_eq!(list.params["UserName"], "alice");
     assert_eq!(list.service, "iam");
-    let gst = reqs
-        .iter()
-        .find(|r| r.action == "GetSessionToken")
-        .unwrap();
+    let gst = reqs.iter().find(|r| r.action == "GetSessionToken").unwrap();
     assert_eq!(gst.params["SerialNumber"], serial);
     assert_eq!(gst.params["TokenCode"], "123456");
     let ar = reqs.iter().find(|r| r.action == "AssumeRole").unwrap();
-    assert_eq!(ar.signing_key, MOTO_SESSION_KEY, "the role rides the MFA session");
+    assert_eq!(
+        ar.signing_key, MOTO_SESSION_KEY,
+        "the role rides the MFA session"
+    );
 
     // Remembered: the user profile reuses the device and the session, without asking IAM.
     moto.reset();
@@ -445,7 +455,10 @@ fn federation_profiles_get_federation_tokens_cached_like_any_identity() {
     moto.reset();
     let out = run(&home, &url, &["export", "fed", "--format", "json"], &[]);
     let v = json(&out);
-    assert_eq!(v["Arn"], "arn:aws:sts::123456789012:federated-user/alice-fed");
+    assert_eq!(
+        v["Arn"],
+        "arn:aws:sts::123456789012:federated-user/alice-fed"
+    );
     assert_eq!(v["Region"], "eu-west-2");
     let reqs = moto.requests();
     assert_eq!(reqs.len(), 1, "no discovery, no session: {reqs:?}");
@@ -574,7 +587,12 @@ fn secret_service_backend_against_a_real_gnome_keyring() {
     let out = cmd.output().unwrap();
     let text = stdout(&out);
     let read = |f: &str| std::fs::read_to_string(home.path().join(f)).unwrap_or_default();
-    assert!(text.contains("add=0"), "{text}\n{}\n{}", stderr(&out), read("add.err"));
+    assert!(
+        text.contains("add=0"),
+        "{text}\n{}\n{}",
+        stderr(&out),
+        read("add.err")
+    );
     assert!(read("add.err").contains("in the keyring key store"));
     // The Secret Service holds both halves, as aws-as wrote them.
     let lookup = text
@@ -592,7 +610,10 @@ fn secret_service_backend_against_a_real_gnome_keyring() {
         .unwrap();
     assert_eq!(gst.signing_key, id);
     assert!(text.contains("remove=0"), "{text}\n{}", read("remove.err"));
-    assert!(text.contains("after=\n") || text.ends_with("after="), "{text}");
+    assert!(
+        text.contains("after=\n") || text.ends_with("after="),
+        "{text}"
+    );
     // gnome-keyring's own file is encrypted: the secret is nowhere in plaintext.
     assert!(files_containing(home.path(), &secret).is_empty());
 }

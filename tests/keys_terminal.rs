@@ -52,14 +52,17 @@ fn statuses(screen: &str) -> Vec<i32> {
         .collect()
 }
 
+/// Wait for the screen's status line number `before` (counting from 0), and return its status.
+fn wait_status(term: &Term, before: usize, secs: u64) -> i32 {
+    let screen = term.wait_until("the exit status", secs, |s| statuses(s).len() > before);
+    statuses(&screen)[before]
+}
+
 /// Type `line` followed by `; echo rc=$?`, and return a function that waits for that status.
 fn type_with_status(term: &Term, line: &str) -> impl Fn(u64) -> i32 {
     let before = statuses(&term.screen()).len();
     term.type_line(&format!("{line}; echo rc=$?"));
-    move |secs| {
-        let screen = term.wait_until("the exit status", secs, |s| statuses(s).len() > before);
-        statuses(&screen)[before]
-    }
+    move |secs| wait_status(term, before, secs)
 }
 
 /// Wait until `needle` shows `n` times on the screen.
@@ -81,10 +84,7 @@ fn files_containing(dir: &Path, needle: &str) -> Vec<String> {
                 stack.push(path);
             } else if meta.is_file() {
                 let bytes = std::fs::read(&path).unwrap();
-                if bytes
-                    .windows(needle.len())
-                    .any(|w| w == needle.as_bytes())
-                {
+                if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
                     hits.push(path.display().to_string());
                 }
             }
@@ -159,9 +159,8 @@ fn list_row(term: &Term, profile: &str) -> Vec<String> {
     row.split_whitespace().map(str::to_owned).collect()
 }
 
-/// Whether the terminal echoes, by `stty -a`.
-fn echoing(term: &Term) -> bool {
-    let stty = term.output_of("stty -a");
+/// Whether `stty -a` output says the terminal echoes.
+fn stty_echoes(stty: &str) -> bool {
     let words: Vec<&str> = stty
         .split(|c: char| c.is_whitespace() || c == ';')
         .collect();
@@ -170,6 +169,11 @@ fn echoing(term: &Term) -> bool {
         "stty -a: {stty}"
     );
     words.contains(&"echo")
+}
+
+/// Whether the terminal echoes now, by `stty -a` in the shell.
+fn echoing(term: &Term) -> bool {
+    stty_echoes(&term.output_of("stty -a"))
 }
 
 #[test]
@@ -197,7 +201,10 @@ fn add_asks_on_the_terminal_and_hides_the_secret() {
         "{screen}"
     );
     assert!(lines.contains(&"Secret access key:"), "{screen}");
-    assert!(!screen.contains(SECRET), "the secret is on the screen:\n{screen}");
+    assert!(
+        !screen.contains(SECRET),
+        "the secret is on the screen:\n{screen}"
+    );
     assert!(
         !screen.contains("s3cret"),
         "part of the secret is on the screen:\n{screen}"
@@ -220,7 +227,10 @@ fn add_asks_on_the_terminal_and_hides_the_secret() {
     let hits = files_containing(home.path(), SECRET);
     assert!(hits.is_empty(), "the secret is in plaintext in {hits:?}");
     let hits = files_containing(home.path(), PASSPHRASE);
-    assert!(hits.is_empty(), "the passphrase is in plaintext in {hits:?}");
+    assert!(
+        hits.is_empty(),
+        "the passphrase is in plaintext in {hits:?}"
+    );
     assert_eq!(list_row(&term, "dev"), ["dev", "user", "file", "-"]);
 }
 
@@ -231,29 +241,53 @@ fn ctrl_c_at_the_hidden_secret_prompt_restores_echo() {
         return;
     };
     assert!(echoing(&term), "echo is off before the test started");
-    // Not `; echo rc=$?`: bash drops the rest of a line whose command died of SIGINT.
-    term.type_line("aws-as add dev");
+    // Interactive bash puts its own terminal modes back when a job dies of a signal, which would
+    // hide a program that leaves echo off. So the command runs under a non-interactive sh that
+    // outlives the Ctrl-C (its trap) and records the modes as the command left them.
+    let stty = term.out().join("stty-after");
+    let wrapped = |cmd: &str| {
+        format!(
+            "sh -c 'trap : INT; {cmd}; echo rc=$?; stty -a > {}'",
+            stty.display()
+        )
+    };
+    let recorded = || std::fs::read_to_string(&stty).expect("sh recorded the modes");
+
+    // First, that this does see a program killed with echo off.
+    let before = statuses(&term.screen()).len();
+    term.type_line(&wrapped(
+        "sh -c \"stty -echo; echo control-ready; exec sleep 30\"",
+    ));
+    term.wait_until("control-ready", 10, |s| {
+        s.lines().any(|l| l.trim_end() == "control-ready")
+    });
+    term.keys("C-c");
+    assert_eq!(wait_status(&term, before, 10), 130, "{}", term.screen());
+    assert!(!stty_echoes(&recorded()), "the control left echo on");
+    std::fs::remove_file(&stty).unwrap();
+    term.run("stty echo");
+    assert!(echoing(&term), "stty echo did not put echo back");
+
+    // Then aws-as: Ctrl-C at the hidden question, after half a secret typed.
+    let before = statuses(&term.screen()).len();
+    term.type_line(&wrapped("aws-as add dev"));
     term.wait_for("Access key ID: ", 10);
     term.type_line(ID);
     term.wait_for("Secret access key: ", 10);
-    // Half a secret typed, unseen, then Ctrl-C.
     term.keys("half-typed-secret");
     term.keys("C-c");
-    term.wait_until("the prompt after Ctrl-C", 10, |s| {
-        let lines: Vec<&str> = s.lines().map(str::trim_end).collect();
-        lines
-            .iter()
-            .rposition(|l| l.starts_with("Secret access key:"))
-            .is_some_and(|i| lines[i + 1..].contains(&"my$"))
-    });
-    // `(exit $?)` passes the status of `aws-as add` on to the `echo rc=$?` after it.
-    let rc = type_with_status(&term, "(exit $?)")(10);
+    let rc = wait_status(&term, before, 10);
     let screen = term.screen();
     assert_eq!(rc, 130, "killed by SIGINT:\n{screen}");
+    assert!(
+        stty_echoes(&recorded()),
+        "aws-as left echo off:\n{}",
+        recorded()
+    );
     assert!(!screen.contains("half-typed"), "{screen}");
 
-    assert!(echoing(&term), "echo is still off after Ctrl-C");
-    // And as a user sees it: what is typed now shows up as it is typed.
+    // And as the user sees it afterwards: what is typed shows up as it is typed.
+    assert!(echoing(&term), "echo is off after Ctrl-C");
     term.type_line("echo visible-after-\"ctrl-c\"");
     term.wait_for("my$ echo visible-after-\"ctrl-c\"", 10);
     term.wait_for("\nvisible-after-ctrl-c", 10);
@@ -311,7 +345,10 @@ fn file_passphrase_is_asked_twice_for_the_first_key_and_a_mismatch_stores_nothin
     assert!(echoing(&term), "echo is off after aws-as add");
 
     for hidden in [SECRET, FIRST, OTHER] {
-        assert!(!screen.contains(hidden), "{hidden} is on the screen:\n{screen}");
+        assert!(
+            !screen.contains(hidden),
+            "{hidden} is on the screen:\n{screen}"
+        );
         let hits = files_containing(home.path(), hidden);
         assert!(hits.is_empty(), "{hidden} is in plaintext in {hits:?}");
     }
@@ -373,7 +410,10 @@ fn import_asks_before_deleting_plaintext() {
     let screen = term.screen();
     assert_eq!(rc, 0, "{screen}");
     assert!(screen.contains("skipped `temp`"), "{screen}");
-    assert!(screen.contains("the plaintext keys are still in"), "{screen}");
+    assert!(
+        screen.contains("the plaintext keys are still in"),
+        "{screen}"
+    );
     assert_eq!(std::fs::read_to_string(&file).unwrap(), credentials);
     assert_stored(&home, "dev", DEV_ID);
     let index = index(&home).unwrap();

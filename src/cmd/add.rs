@@ -14,7 +14,11 @@ pub fn run(name: &str, from_env: bool) -> Result<()> {
         );
     }
     let backend = Backend::configured(Settings::load()?.keys_backend)?;
-    let key = if from_env { from_environment()? } else { ask()? };
+    let key = if from_env {
+        from_environment()?
+    } else {
+        ask()?
+    };
     key.check()?;
     keys::put(name, &key, backend)
         .with_context(|| format!("could not store the keys of profile `{name}`"))?;
@@ -23,9 +27,10 @@ pub fn run(name: &str, from_env: bool) -> Result<()> {
         key.aws_access_key_id,
         backend.name()
     );
-    let plaintext = Profiles::load()
-        .ok()
-        .and_then(|p| p.get(name).and_then(|p| p.get("aws_access_key_id").map(str::to_owned)));
+    let plaintext = Profiles::load().ok().and_then(|p| {
+        p.get(name)
+            .and_then(|p| p.get("aws_access_key_id").map(str::to_owned))
+    });
     if plaintext.is_some() {
         eprintln!(
             "aws-as: the credentials file still has plaintext keys for `{name}`; aws-as uses the \
@@ -53,8 +58,7 @@ fn from_environment() -> Result<Key> {
 }
 
 fn ask() -> Result<Key> {
-    let no_terminal =
-        "there is no terminal to ask for the keys on; set AWS_ACCESS_KEY_ID and \
+    let no_terminal = "there is no terminal to ask for the keys on; set AWS_ACCESS_KEY_ID and \
          AWS_SECRET_ACCESS_KEY and use --from-env";
     let id = crate::tty::ask("Access key ID: ").context(no_terminal)?;
     let secret = crate::tty::ask_hidden("Secret access key: ").context(no_terminal)?;

@@ -65,7 +65,10 @@ pub fn run(name: &str, args: &ObtainArgs) -> Result<()> {
         None => old.signer(),
     };
 
-    eprintln!("[1/3] creating a new access key for IAM user {}", sanitize(&user));
+    eprintln!(
+        "[1/3] creating a new access key for IAM user {}",
+        sanitize(&user)
+    );
     let new = sts.create_access_key(&admin, &user).map_err(|e| {
         let hint = match Sts::refusal_code(&e) {
             Some("LimitExceeded") => format!(

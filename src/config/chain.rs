@@ -911,4 +911,99 @@ source_profile = mixed
         let e = format!("{:#}", resolve(&profiles(), "envrole", &amb).unwrap_err());
         assert!(e.contains("holds aws-as identity `dev`"));
     }
+
+    fn stored(
+        names: &[(&str, &str)],
+    ) -> std::collections::BTreeMap<String, crate::keys::IndexEntry> {
+        names
+            .iter()
+            .map(|(n, id)| {
+                (
+                    n.to_string(),
+                    crate::keys::IndexEntry {
+                        backend: crate::keys::Backend::File,
+                        access_key_id: id.to_string(),
+                    },
+                )
+            })
+            .collect()
+    }
+
+    /// Stored keys win over plaintext ones, make a profile exist without a section, and are
+    /// known by their ID alone (no secret is needed to name the cache entries).
+    #[test]
+    fn stored_keys_win_and_need_no_secret() {
+        let p = Profiles::with_stored(
+            CONFIG,
+            CREDS,
+            stored(&[
+                ("user", "AKIASTORED0000000001"),
+                ("vault-only", "AKIASTORED0000000002"),
+            ]),
+        )
+        .unwrap();
+        let c = resolve(&p, "dev", &Ambient::default()).unwrap();
+        assert_eq!(c.base.keys.access_key_id(), "AKIASTORED0000000001");
+        assert_eq!(c.base.keys.secret_access_key(), None);
+        assert!(c.base.keys.long_term());
+        assert_eq!(c.steps().len(), 2);
+        let plain = resolve(&profiles(), "dev", &Ambient::default()).unwrap();
+        assert_ne!(plain.steps()[0].key(), c.steps()[0].key());
+        let v = resolve(&p, "vault-only", &Ambient::default()).unwrap();
+        assert!(
+            v.base.discover_mfa,
+            "no mfa_serial anywhere: look the device up"
+        );
+        assert_eq!(profile_kind(&p, "vault-only"), "user");
+    }
+
+    #[test]
+    fn mfa_serial_none_turns_discovery_off() {
+        let config = "[profile a]\nmfa_serial = none\n[profile r]\nrole_arn = arn:aws:iam::1:role/r\n\
+                      source_profile = b\nmfa_serial = NONE\n[profile b]\n";
+        let creds = "[a]\naws_access_key_id = AKIAA\naws_secret_access_key = s\n\
+                     [b]\naws_access_key_id = AKIAB\naws_secret_access_key = s\n";
+        let p = Profiles::from_strings(config, creds).unwrap();
+        let a = resolve(&p, "a", &Ambient::default()).unwrap();
+        assert!(!a.base.discover_mfa);
+        assert_eq!(a.base.mfa_serial, None);
+        let r = resolve(&p, "r", &Ambient::default()).unwrap();
+        assert!(!r.base.discover_mfa);
+        assert_eq!(r.hops[0].mfa_serial, None);
+        let b = resolve(&p, "b", &Ambient::default()).unwrap();
+        assert!(b.base.discover_mfa);
+        // A configured device needs no lookup.
+        assert!(
+            !resolve(&profiles(), "user", &Ambient::default())
+                .unwrap()
+                .base
+                .discover_mfa
+        );
+    }
+
+    #[test]
+    fn federation_profiles() {
+        let config = "[profile fed]\nsource_profile = user\nfederation_name = alice\n\
+                      federation_policy_arns = arn:aws:iam::aws:policy/A,arn:aws:iam::aws:policy/B\n\
+                      [profile both]\nfederation_name = x1\nrole_arn = arn:aws:iam::1:role/x\n\
+                      [profile viarole]\nfederation_name = x1\nsource_profile = dev\n\
+                      [profile badarn]\nfederation_name = x1\nsource_profile = user\n\
+                      federation_policy_arns = ReadOnly\n";
+        let p = Profiles::from_strings(&format!("{CONFIG}{config}"), CREDS).unwrap();
+        let f = resolve(&p, "fed", &Ambient::default()).unwrap();
+        let fed = f.federation.as_ref().unwrap();
+        assert_eq!(fed.name, "alice");
+        assert_eq!(fed.policy_arns.len(), 2);
+        assert_eq!(f.base.mfa_serial, None, "GetFederationToken takes no MFA");
+        assert_eq!(f.region.as_deref(), Some("eu-west-1"));
+        assert!(matches!(&f.steps()[..], [Step::Federation { .. }]));
+        let e = |n: &str| format!("{:#}", resolve(&p, n, &Ambient::default()).unwrap_err());
+        assert!(e("both").contains("keep one"), "{}", e("both"));
+        assert!(
+            e("viarole").contains("no long-term keys"),
+            "{}",
+            e("viarole")
+        );
+        assert!(e("badarn").contains("not an ARN"), "{}", e("badarn"));
+    }
 }

@@ -159,8 +159,10 @@ mod tests {
         let out = with_new_keys(TEXT, "default", "AKIADEFAULT", &key).unwrap();
         assert_eq!(
             out,
-            TEXT.replace("AKIADEFAULT", "AKIANEW0000000000000")
-                .replace("aws_secret_access_key=defsecret", "aws_secret_access_key= newsecret")
+            TEXT.replace("AKIADEFAULT", "AKIANEW0000000000000").replace(
+                "aws_secret_access_key=defsecret",
+                "aws_secret_access_key= newsecret"
+            )
         );
         assert!(with_new_keys(TEXT, "default", "AKIAOTHER", &key).is_err());
         assert!(with_new_keys(TEXT, "nobody", "AKIADEFAULT", &key).is_err());

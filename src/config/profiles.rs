@@ -1,11 +1,11 @@
 //! The AWS shared config and credentials files, read with aws-config's own parser so that aws-as
 //! sees exactly the profiles the SDKs and the CLI see.
 
+use crate::keys::{Index, IndexEntry};
 use anyhow::{Context, Result};
 use aws_config::profile::{Profile, ProfileSet};
 use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use aws_types::os_shim_internal::{Env, Fs};
-use crate::keys::{Index, IndexEntry};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::PathBuf;

@@ -52,9 +52,7 @@ impl PromptFormat {
         let mut literal = String::new();
         let mut rest = text;
         while let Some(ch) = rest.chars().next() {
-            let (piece, len) = if rest.starts_with("{{") {
-                (None, 2)
-            } else if rest.starts_with("}}") {
+            let (piece, len) = if rest.starts_with("{{") || rest.starts_with("}}") {
                 (None, 2)
             } else if rest.starts_with("{name}") {
                 (Some(Piece::Name), 6)
@@ -167,8 +165,7 @@ impl Settings {
             settings.prompt_format = PromptFormat::parse(&v).context("prompt_format")?;
         }
         if let Some(v) = raw.keys_backend {
-            settings.keys_backend =
-                Some(crate::keys::Backend::parse(&v).context("keys_backend")?);
+            settings.keys_backend = Some(crate::keys::Backend::parse(&v).context("keys_backend")?);
         }
         if let Some(v) = raw.key_verify_timeout {
             settings.key_verify_timeout = parse_duration(&v).context("key_verify_timeout")?;
@@ -193,7 +190,10 @@ mod tests {
         let s = Settings::parse("keys_backend = \"file\"").unwrap();
         assert_eq!(s.keys_backend, Some(crate::keys::Backend::File));
         let err = Settings::parse("keys_backend = \"vault\"").unwrap_err();
-        assert!(format!("{err:#}").contains("keyring, keyutils or file"), "{err:#}");
+        assert!(
+            format!("{err:#}").contains("keyring, keyutils or file"),
+            "{err:#}"
+        );
     }
 
     #[test]

@@ -96,8 +96,12 @@ impl Cache {
     }
 
     fn ensure_dir(&self) -> Result<()> {
-        crate::util::private_dir(&self.dir)
-            .with_context(|| format!("could not create the cache directory {}", self.dir.display()))
+        crate::util::private_dir(&self.dir).with_context(|| {
+            format!(
+                "could not create the cache directory {}",
+                self.dir.display()
+            )
+        })
     }
 
     /// The entry for `key`, if it exists and parses. A corrupt or truncated file is a miss; the

@@ -114,7 +114,10 @@ mod tests {
 
     #[test]
     fn user_names() {
-        assert_eq!(user_name("arn:aws:iam::123456789012:user/alice"), Some("alice"));
+        assert_eq!(
+            user_name("arn:aws:iam::123456789012:user/alice"),
+            Some("alice")
+        );
         assert_eq!(
             user_name("arn:aws:iam::123456789012:user/dev/ops/bob"),
             Some("bob")

@@ -207,7 +207,10 @@ pub fn obtain(
                 (hop.profile.clone(), "role", creds)
             }
             Step::Federation { profile, .. } => {
-                let fed = chain.federation.as_ref().expect("a federation step has one");
+                let fed = chain
+                    .federation
+                    .as_ref()
+                    .expect("a federation step has one");
                 eprintln!(
                     "[{}/{}] federated user {}",
                     i + 1,

@@ -108,7 +108,10 @@ impl Sts {
     pub fn first_mfa_device(&self, signer: &Signer, user: &str) -> Result<Option<String>> {
         let req = self.iam(signer).list_mfa_devices().user_name(user);
         match self.rt.block_on(req.send()) {
-            Ok(out) => Ok(out.mfa_devices().first().map(|d| d.serial_number().to_string())),
+            Ok(out) => Ok(out
+                .mfa_devices()
+                .first()
+                .map(|d| d.serial_number().to_string())),
             Err(SdkError::ServiceError(se))
                 if matches!(
                     se.err().code(),
@@ -129,7 +132,10 @@ impl Sts {
 
     pub fn create_access_key(&self, signer: &Signer, user: &str) -> Result<crate::keys::Key> {
         let req = self.iam(signer).create_access_key().user_name(user);
-        let out = self.rt.block_on(req.send()).map_err(|e| describe(e, "IAM"))?;
+        let out = self
+            .rt
+            .block_on(req.send())
+            .map_err(|e| describe(e, "IAM"))?;
         let key = out
             .access_key()
             .ok_or_else(|| anyhow!("IAM returned no access key"))?;
@@ -139,13 +145,20 @@ impl Sts {
         })
     }
 
-    pub fn delete_access_key(&self, signer: &Signer, user: &str, access_key_id: &str) -> Result<()> {
+    pub fn delete_access_key(
+        &self,
+        signer: &Signer,
+        user: &str,
+        access_key_id: &str,
+    ) -> Result<()> {
         let req = self
             .iam(signer)
             .delete_access_key()
             .user_name(user)
             .access_key_id(access_key_id);
-        self.rt.block_on(req.send()).map_err(|e| describe(e, "IAM"))?;
+        self.rt
+            .block_on(req.send())
+            .map_err(|e| describe(e, "IAM"))?;
         Ok(())
     }
 
@@ -167,9 +180,16 @@ impl Sts {
             .duration_seconds(clamp_secs(duration))
             .set_policy(fed.policy.clone());
         for arn in &fed.policy_arns {
-            req = req.policy_arns(aws_sdk_sts::types::PolicyDescriptorType::builder().arn(arn).build());
+            req = req.policy_arns(
+                aws_sdk_sts::types::PolicyDescriptorType::builder()
+                    .arn(arn)
+                    .build(),
+            );
         }
-        let out = self.rt.block_on(req.send()).map_err(|e| describe(e, "STS"))?;
+        let out = self
+            .rt
+            .block_on(req.send())
+            .map_err(|e| describe(e, "STS"))?;
         let c = out
             .credentials()
             .ok_or_else(|| anyhow!("STS returned no credentials"))?;
@@ -190,7 +210,10 @@ impl Sts {
         if let Some((serial, code)) = mfa {
             req = req.serial_number(serial).token_code(code);
         }
-        let out = self.rt.block_on(req.send()).map_err(|e| describe(e, "STS"))?;
+        let out = self
+            .rt
+            .block_on(req.send())
+            .map_err(|e| describe(e, "STS"))?;
         let c = out
             .credentials()
             .ok_or_else(|| anyhow!("STS returned no credentials"))?;
@@ -223,7 +246,10 @@ impl Sts {
         if let Some((serial, code)) = mfa {
             req = req.serial_number(serial).token_code(code);
         }
-        let out = self.rt.block_on(req.send()).map_err(|e| describe(e, "STS"))?;
+        let out = self
+            .rt
+            .block_on(req.send())
+            .map_err(|e| describe(e, "STS"))?;
         let c = out
             .credentials()
             .ok_or_else(|| anyhow!("STS returned no credentials"))?;

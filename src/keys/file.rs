@@ -77,7 +77,8 @@ impl FileStore {
     }
 
     fn decrypt(&self, path: &Path) -> Result<Key> {
-        let bytes = std::fs::read(path).with_context(|| format!("could not read {}", path.display()))?;
+        let bytes =
+            std::fs::read(path).with_context(|| format!("could not read {}", path.display()))?;
         let pass = self.passphrase(false)?;
         let mut identity = age::scrypt::Identity::new(pass.clone());
         identity.set_max_work_factor(MAX_WORK_FACTOR);

@@ -126,7 +126,11 @@ pub fn fetch(profile: &str, entry: &IndexEntry) -> Result<Key> {
     // passphrase, or pay for scrypt) once.
     static FETCHED: Mutex<BTreeMap<String, Key>> = Mutex::new(BTreeMap::new());
     let memo = |k: &Key| k.aws_access_key_id == entry.access_key_id;
-    if let Some(key) = FETCHED.lock().ok().and_then(|m| m.get(profile).filter(|k| memo(k)).cloned()) {
+    if let Some(key) = FETCHED
+        .lock()
+        .ok()
+        .and_then(|m| m.get(profile).filter(|k| memo(k)).cloned())
+    {
         return Ok(key);
     }
     let store = open(entry.backend)?;

@@ -50,7 +50,10 @@ fn os_keyring() -> Result<Arc<CredentialStore>> {
 #[cfg(target_os = "windows")]
 fn os_keyring() -> Result<Arc<CredentialStore>> {
     let store = windows_native_keyring_store::Store::new().map_err(|e| {
-        anyhow!("the Windows Credential Manager is not available: {}", platform_text(&e))
+        anyhow!(
+            "the Windows Credential Manager is not available: {}",
+            platform_text(&e)
+        )
     })?;
     Ok(store)
 }
