@@ -6,7 +6,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write};
 use std::os::fd::AsRawFd;
 use std::ptr;
-use std::sync::atomic::{AtomicI32, AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicPtr, AtomicUsize, Ordering};
 
 fn open() -> io::Result<File> {
     // ENXIO ("No such device or address") when the process has no controlling terminal.
@@ -38,13 +38,46 @@ pub fn ask(prompt: &str) -> io::Result<String> {
     read_line(&tty)
 }
 
-// What the signal handler needs; it touches only these atomics.
+// What the signal handlers need; they touch only these atomics.
 static SAVED: AtomicPtr<libc::termios> = AtomicPtr::new(ptr::null_mut());
+static QUIET: AtomicPtr<libc::termios> = AtomicPtr::new(ptr::null_mut());
 static TTY_FD: AtomicI32 = AtomicI32::new(-1);
-const SIGNALS: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
+static PROMPT: AtomicPtr<u8> = AtomicPtr::new(ptr::null_mut());
+static PROMPT_LEN: AtomicUsize = AtomicUsize::new(0);
+/// Signals that end the process: the terminal is put back, then the signal does its work.
+const ENDING: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
+/// Signals that stop it (Ctrl-Z, or a background job touching the terminal).
+const STOPPING: [libc::c_int; 3] = [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU];
 
-extern "C" fn on_signal(sig: libc::c_int) {
-    // Only async-signal-safe calls: tcsetattr, signal and raise.
+unsafe fn install(sig: libc::c_int, handler: extern "C" fn(libc::c_int)) -> libc::sigaction {
+    unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = handler as *const () as usize;
+        libc::sigemptyset(&mut sa.sa_mask);
+        let mut old: libc::sigaction = std::mem::zeroed();
+        libc::sigaction(sig, &sa, &mut old);
+        old
+    }
+}
+
+/// Only async-signal-safe calls in the handlers: tcsetattr, write, signal, sigaction, raise.
+extern "C" fn on_ending(sig: libc::c_int) {
+    let saved = SAVED.load(Ordering::SeqCst);
+    let fd = TTY_FD.load(Ordering::SeqCst);
+    unsafe {
+        if !saved.is_null() && fd >= 0 {
+            libc::tcsetattr(fd, libc::TCSANOW, saved);
+            // Echo was off, so nothing ended the line the user was typing on.
+            libc::write(fd, b"\n".as_ptr().cast(), 1);
+        }
+        libc::signal(sig, libc::SIG_DFL);
+        // Delivered on return, so the process dies by the signal and the shell sees 128+N.
+        libc::raise(sig);
+    }
+}
+
+/// Ctrl-Z: give the shell its terminal back as it was, then stop for real.
+extern "C" fn on_stopping(sig: libc::c_int) {
     let saved = SAVED.load(Ordering::SeqCst);
     let fd = TTY_FD.load(Ordering::SeqCst);
     unsafe {
@@ -52,8 +85,25 @@ extern "C" fn on_signal(sig: libc::c_int) {
             libc::tcsetattr(fd, libc::TCSANOW, saved);
         }
         libc::signal(sig, libc::SIG_DFL);
-        // Delivered on return, so the process dies by the signal and the shell sees 130.
         libc::raise(sig);
+    }
+}
+
+/// `fg`: the shell has echo on again; switch it off and ask again before the user types.
+extern "C" fn on_continue(_: libc::c_int) {
+    let quiet = QUIET.load(Ordering::SeqCst);
+    let fd = TTY_FD.load(Ordering::SeqCst);
+    unsafe {
+        for sig in STOPPING {
+            install(sig, on_stopping);
+        }
+        if !quiet.is_null() && fd >= 0 {
+            libc::tcsetattr(fd, libc::TCSANOW, quiet);
+            let prompt = PROMPT.load(Ordering::SeqCst);
+            if !prompt.is_null() {
+                libc::write(fd, prompt.cast(), PROMPT_LEN.load(Ordering::SeqCst));
+            }
+        }
     }
 }
 
@@ -61,6 +111,8 @@ extern "C" fn on_signal(sig: libc::c_int) {
 struct Restore {
     fd: i32,
     saved: Box<libc::termios>,
+    _quiet: Box<libc::termios>,
+    _prompt: Vec<u8>,
     old_actions: Vec<(libc::c_int, libc::sigaction)>,
 }
 
@@ -73,11 +125,15 @@ impl Drop for Restore {
             }
         }
         SAVED.store(ptr::null_mut(), Ordering::SeqCst);
+        QUIET.store(ptr::null_mut(), Ordering::SeqCst);
+        PROMPT.store(ptr::null_mut(), Ordering::SeqCst);
         TTY_FD.store(-1, Ordering::SeqCst);
     }
 }
 
-/// Ask with echo off (the newline is still echoed), for secrets and passphrases.
+/// Ask with echo off (the newline is still echoed), for secrets and passphrases. Whatever ends
+/// or stops the process at the question, the terminal is left as it was; after a stop (Ctrl-Z,
+/// then `fg`) echo goes off again and the question is asked again.
 pub fn ask_hidden(prompt: &str) -> io::Result<String> {
     let tty = open()?;
     let fd = tty.as_raw_fd();
@@ -85,28 +141,34 @@ pub fn ask_hidden(prompt: &str) -> io::Result<String> {
     if unsafe { libc::tcgetattr(fd, &mut *saved) } != 0 {
         return Err(io::Error::last_os_error());
     }
+    let mut quiet = Box::new(*saved);
+    quiet.c_lflag &= !libc::ECHO;
+    quiet.c_lflag |= libc::ECHONL;
+    let mut again = Vec::from("\n");
+    again.extend_from_slice(prompt.as_bytes());
     TTY_FD.store(fd, Ordering::SeqCst);
     SAVED.store(&mut *saved, Ordering::SeqCst);
+    QUIET.store(&mut *quiet, Ordering::SeqCst);
+    PROMPT_LEN.store(again.len(), Ordering::SeqCst);
+    PROMPT.store(again.as_mut_ptr(), Ordering::SeqCst);
     let mut old_actions = Vec::new();
-    for sig in SIGNALS {
-        unsafe {
-            let mut sa: libc::sigaction = std::mem::zeroed();
-            sa.sa_sigaction = on_signal as *const () as usize;
-            libc::sigemptyset(&mut sa.sa_mask);
-            let mut old: libc::sigaction = std::mem::zeroed();
-            libc::sigaction(sig, &sa, &mut old);
-            old_actions.push((sig, old));
-        }
+    for sig in ENDING {
+        old_actions.push((sig, unsafe { install(sig, on_ending) }));
     }
+    for sig in STOPPING {
+        old_actions.push((sig, unsafe { install(sig, on_stopping) }));
+    }
+    old_actions.push((libc::SIGCONT, unsafe {
+        install(libc::SIGCONT, on_continue)
+    }));
     let restore = Restore {
         fd,
         saved,
+        _quiet: quiet,
+        _prompt: again,
         old_actions,
     };
-    let mut quiet = *restore.saved;
-    quiet.c_lflag &= !libc::ECHO;
-    quiet.c_lflag |= libc::ECHONL;
-    if unsafe { libc::tcsetattr(fd, libc::TCSANOW, &quiet) } != 0 {
+    if unsafe { libc::tcsetattr(fd, libc::TCSANOW, QUIET.load(Ordering::SeqCst)) } != 0 {
         return Err(io::Error::last_os_error());
     }
     let mut w = &tty;

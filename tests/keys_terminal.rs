@@ -13,6 +13,10 @@ const ID: &str = "AKIATESTKEY000000001";
 const SECRET: &str = "s3cret/Value+With=Chars0123456789abcdef";
 const PASSPHRASE: &str = "env-passphrase-for-the-file-store-42";
 
+/// How long any one step may take: generous, for a loaded machine (scrypt costs 256 MiB and a
+/// good part of a second per call); a passing run takes a fraction of it.
+const WAIT: u64 = 30;
+
 const DEV_CONFIG: &str = "[profile dev]\nregion = eu-west-1\n";
 
 /// A clean environment for bash: the file key store, and its passphrase when `passphrase` is set.
@@ -185,11 +189,11 @@ fn add_asks_on_the_terminal_and_hides_the_secret() {
     assert_eq!(list_row(&term, "dev")[..3], ["dev", "none", "-"]);
 
     let status = type_with_status(&term, "aws-as add dev");
-    term.wait_for("Access key ID: ", 10);
+    term.wait_for("Access key ID: ", WAIT);
     term.type_line(ID);
-    term.wait_for("Secret access key: ", 10);
+    term.wait_for("Secret access key: ", WAIT);
     term.type_line(SECRET);
-    let rc = status(15);
+    let rc = status(WAIT);
     let screen = term.screen();
     assert_eq!(rc, 0, "{screen}");
 
@@ -258,11 +262,11 @@ fn ctrl_c_at_the_hidden_secret_prompt_restores_echo() {
     term.type_line(&wrapped(
         "sh -c \"stty -echo; echo control-ready; exec sleep 30\"",
     ));
-    term.wait_until("control-ready", 10, |s| {
+    term.wait_until("control-ready", WAIT, |s| {
         s.lines().any(|l| l.trim_end() == "control-ready")
     });
     term.keys("C-c");
-    assert_eq!(wait_status(&term, before, 10), 130, "{}", term.screen());
+    assert_eq!(wait_status(&term, before, WAIT), 130, "{}", term.screen());
     assert!(!stty_echoes(&recorded()), "the control left echo on");
     std::fs::remove_file(&stty).unwrap();
     term.run("stty echo");
@@ -271,12 +275,12 @@ fn ctrl_c_at_the_hidden_secret_prompt_restores_echo() {
     // Then aws-as: Ctrl-C at the hidden question, after half a secret typed.
     let before = statuses(&term.screen()).len();
     term.type_line(&wrapped("aws-as add dev"));
-    term.wait_for("Access key ID: ", 10);
+    term.wait_for("Access key ID: ", WAIT);
     term.type_line(ID);
-    term.wait_for("Secret access key: ", 10);
+    term.wait_for("Secret access key: ", WAIT);
     term.keys("half-typed-secret");
     term.keys("C-c");
-    let rc = wait_status(&term, before, 10);
+    let rc = wait_status(&term, before, WAIT);
     let screen = term.screen();
     assert_eq!(rc, 130, "killed by SIGINT:\n{screen}");
     assert!(
@@ -289,8 +293,8 @@ fn ctrl_c_at_the_hidden_secret_prompt_restores_echo() {
     // And as the user sees it afterwards: what is typed shows up as it is typed.
     assert!(echoing(&term), "echo is off after Ctrl-C");
     term.type_line("echo visible-after-\"ctrl-c\"");
-    term.wait_for("my$ echo visible-after-\"ctrl-c\"", 10);
-    term.wait_for("\nvisible-after-ctrl-c", 10);
+    term.wait_for("my$ echo visible-after-\"ctrl-c\"", WAIT);
+    term.wait_for("\nvisible-after-ctrl-c", WAIT);
 
     assert_nothing_stored(&home);
     assert!(index(&home).is_none(), "the index was written");
@@ -308,15 +312,15 @@ fn file_passphrase_is_asked_twice_for_the_first_key_and_a_mismatch_stores_nothin
 
     // Two passphrases that differ: an error, and nothing stored.
     let status = type_with_status(&term, "aws-as add dev");
-    term.wait_for("Access key ID: ", 10);
+    term.wait_for("Access key ID: ", WAIT);
     term.type_line(ID);
-    term.wait_for("Secret access key: ", 10);
+    term.wait_for("Secret access key: ", WAIT);
     term.type_line(SECRET);
-    term.wait_for("Passphrase for aws-as's key file: ", 10);
+    term.wait_for("Passphrase for aws-as's key file: ", WAIT);
     term.type_line(FIRST);
-    term.wait_for("The same passphrase again: ", 10);
+    term.wait_for("The same passphrase again: ", WAIT);
     term.type_line(OTHER);
-    let rc = status(15);
+    let rc = status(WAIT);
     let screen = term.screen();
     assert_eq!(rc, 1, "{screen}");
     let message = screen
@@ -330,15 +334,15 @@ fn file_passphrase_is_asked_twice_for_the_first_key_and_a_mismatch_stores_nothin
 
     // The same passphrase twice: stored.
     let status = type_with_status(&term, "aws-as add dev");
-    wait_for_count(&term, "Access key ID: ", 2, 10);
+    wait_for_count(&term, "Access key ID: ", 2, WAIT);
     term.type_line(ID);
-    wait_for_count(&term, "Secret access key: ", 2, 10);
+    wait_for_count(&term, "Secret access key: ", 2, WAIT);
     term.type_line(SECRET);
-    wait_for_count(&term, "Passphrase for aws-as's key file: ", 2, 10);
+    wait_for_count(&term, "Passphrase for aws-as's key file: ", 2, WAIT);
     term.type_line(FIRST);
-    wait_for_count(&term, "The same passphrase again: ", 2, 10);
+    wait_for_count(&term, "The same passphrase again: ", 2, WAIT);
     term.type_line(FIRST);
-    let rc = status(15);
+    let rc = status(WAIT);
     let screen = term.screen();
     assert_eq!(rc, 0, "{screen}");
     assert_stored(&home, "dev", ID);
@@ -353,6 +357,25 @@ fn file_passphrase_is_asked_twice_for_the_first_key_and_a_mismatch_stores_nothin
         assert!(hits.is_empty(), "{hidden} is in plaintext in {hits:?}");
     }
     assert_eq!(list_row(&term, "dev"), ["dev", "user", "file", "-"]);
+
+    // The store took the passphrase typed twice: a second key under the other one is refused
+    // (every file shares one passphrase), and under the first one it is stored.
+    let add_dev2 = |passphrase: &str| {
+        let mut cmd = std::process::Command::new("setsid");
+        cmd.arg("-w").arg(bin()).args(["add", "dev2", "--from-env"]);
+        home.clean_env(&mut cmd, "http://127.0.0.1:9");
+        cmd.env("AWS_AS_KEYS_BACKEND", "file")
+            .env("AWS_AS_FILE_PASSPHRASE", passphrase)
+            .env("AWS_ACCESS_KEY_ID", "AKIATESTKEY000000002")
+            .env("AWS_SECRET_ACCESS_KEY", "second-secret")
+            .stdin(std::process::Stdio::null());
+        cmd.output().unwrap()
+    };
+    assert_clean_failure(&add_dev2(OTHER), "wrong passphrase");
+    assert!(index(&home).unwrap()["profiles"].get("dev2").is_none());
+    let out = add_dev2(FIRST);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_stored(&home, "dev2", "AKIATESTKEY000000002");
 }
 
 #[test]
@@ -404,9 +427,9 @@ fn import_asks_before_deleting_plaintext() {
 
     // No: the keys are stored and the file stays exactly as it was.
     let status = type_with_status(&term, "aws-as import");
-    term.wait_for(&question, 15);
+    term.wait_for(&question, WAIT);
     term.type_line("n");
-    let rc = status(15);
+    let rc = status(WAIT);
     let screen = term.screen();
     assert_eq!(rc, 0, "{screen}");
     assert!(screen.contains("skipped `temp`"), "{screen}");
@@ -425,9 +448,9 @@ fn import_asks_before_deleting_plaintext() {
 
     // Yes: dev's two key lines go, and every other byte stays.
     let status = type_with_status(&term, "aws-as import");
-    wait_for_count(&term, &question, 2, 15);
+    wait_for_count(&term, &question, 2, WAIT);
     term.type_line("y");
-    let rc = status(15);
+    let rc = status(WAIT);
     let screen = term.screen();
     assert_eq!(rc, 0, "{screen}");
     assert!(
@@ -441,4 +464,38 @@ fn import_asks_before_deleting_plaintext() {
     let hits = files_containing(home.path(), DEV_SECRET);
     assert!(hits.is_empty(), "the secret is in plaintext in {hits:?}");
     assert!(!screen.contains(DEV_SECRET), "{screen}");
+}
+
+/// Ctrl-Z at the hidden question gives the shell its terminal back with echo on; `fg` switches
+/// echo off again and asks again, so the secret typed after it never shows.
+#[test]
+fn ctrl_z_then_fg_at_the_hidden_secret_prompt_still_hides_it() {
+    let home = Home::new(DEV_CONFIG, "");
+    let Some(term) = start(&home, Some(PASSPHRASE)) else {
+        return;
+    };
+    term.type_line("aws-as add dev");
+    term.wait_for("Access key ID: ", WAIT);
+    term.type_line(ID);
+    term.wait_for("Secret access key: ", WAIT);
+    term.keys("C-z");
+    term.wait_for("Stopped", WAIT);
+    // Stopped: the shell's own terminal, echo on.
+    assert!(echoing(&term), "echo is off while aws-as is stopped");
+    term.type_line("fg");
+    wait_for_count(&term, "Secret access key: ", 2, WAIT);
+    term.type_line(SECRET);
+    term.wait_for("aws-as: stored access key", WAIT);
+    // fg's status is the job's.
+    let before = statuses(&term.screen()).len();
+    term.type_line("echo rc=$?");
+    let rc = wait_status(&term, before, WAIT);
+    let screen = term.screen();
+    assert_eq!(rc, 0, "{screen}");
+    assert!(
+        !screen.contains("s3cret"),
+        "the secret is on the screen after fg:\n{screen}"
+    );
+    assert!(echoing(&term), "echo is off after aws-as add");
+    assert_stored(&home, "dev", ID);
 }

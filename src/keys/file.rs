@@ -105,6 +105,10 @@ impl FileStore {
 }
 
 impl Store for FileStore {
+    fn prepare_write(&self) -> Result<()> {
+        self.passphrase(self.existing().is_empty()).map(|_| ())
+    }
+
     fn get(&self, profile: &str) -> Result<Option<Key>> {
         let path = self.path(profile);
         if !path.exists() {

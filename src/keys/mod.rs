@@ -20,7 +20,7 @@ use std::sync::Mutex;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Backend {
-    /// The OS store: macOS Keychain, Windows Credential Manager, the Linux Secret Service.
+    /// The OS store: the macOS Keychain or the Linux Secret Service.
     Keyring,
     /// The Linux kernel's persistent keyring.
     Keyutils,
@@ -107,6 +107,11 @@ impl Key {
 
 /// One backend, opened.
 pub trait Store {
+    /// Ask for anything the store needs from the user (the file's passphrase) before a write,
+    /// so that no lock is held while they type.
+    fn prepare_write(&self) -> Result<()> {
+        Ok(())
+    }
     fn get(&self, profile: &str) -> Result<Option<Key>>;
     fn set(&self, profile: &str, key: &Key) -> Result<()>;
     /// True when there was something to delete.
@@ -160,8 +165,9 @@ pub fn fetch(profile: &str, entry: &IndexEntry) -> Result<Key> {
 /// backend is deleted once the new one is in place.
 pub fn put(profile: &str, key: &Key, backend: Backend) -> Result<()> {
     key.check()?;
-    let mut index = Index::lock()?;
     let store = open(backend)?;
+    store.prepare_write()?;
+    let mut index = Index::lock()?;
     store.set(profile, key)?;
     let previous = index.insert(
         profile,

@@ -47,18 +47,7 @@ fn os_keyring() -> Result<Arc<CredentialStore>> {
     Ok(store)
 }
 
-#[cfg(target_os = "windows")]
-fn os_keyring() -> Result<Arc<CredentialStore>> {
-    let store = windows_native_keyring_store::Store::new().map_err(|e| {
-        anyhow!(
-            "the Windows Credential Manager is not available: {}",
-            platform_text(&e)
-        )
-    })?;
-    Ok(store)
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
 fn os_keyring() -> Result<Arc<CredentialStore>> {
     bail!("aws-as knows no OS keyring on this system; use keys_backend = \"file\"")
 }
@@ -74,13 +63,15 @@ fn kernel_keyring() -> Result<Arc<CredentialStore>> {
     const KEYCTL_GET_PERSISTENT: libc::c_long = 22;
     const KEYCTL_JOIN_SESSION_KEYRING: libc::c_long = 1;
     const KEY_SPEC_SESSION_KEYRING: libc::c_long = -3;
-    let joined = unsafe {
+    // Once per process: every store opened after that shares the session keyring.
+    static JOINED: std::sync::OnceLock<libc::c_long> = std::sync::OnceLock::new();
+    let joined = *JOINED.get_or_init(|| unsafe {
         libc::syscall(
             libc::SYS_keyctl,
             KEYCTL_JOIN_SESSION_KEYRING,
             std::ptr::null::<libc::c_char>(),
         )
-    };
+    });
     if joined < 0 {
         bail!(
             "the kernel keyring is not available here ({}); a container may forbid keyctl. Use \
