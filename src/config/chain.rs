@@ -678,7 +678,7 @@ pub fn profile_kind(profiles: &Profiles, name: &str) -> &'static str {
     } else if p.get("federation_name").is_some() {
         "federation"
     } else if p.get("aws_access_key_id").is_some() || profiles.stored(name).is_some() {
-        if p.get("mfa_serial").is_some() {
+        if get(p, "mfa_serial").is_some_and(|v| !v.eq_ignore_ascii_case("none")) {
             "user+mfa"
         } else {
             "user"
@@ -955,6 +955,12 @@ source_profile = mixed
             "no mfa_serial anywhere: look the device up"
         );
         assert_eq!(profile_kind(&p, "vault-only"), "user");
+        let none = Profiles::from_strings(
+            "[profile n]\nmfa_serial = none\n",
+            "[n]\naws_access_key_id = AKIAN\naws_secret_access_key = s\n",
+        )
+        .unwrap();
+        assert_eq!(profile_kind(&none, "n"), "user");
     }
 
     #[test]
