@@ -250,12 +250,26 @@ fn ctrl_c_at_the_hidden_secret_prompt_restores_echo() {
     // outlives the Ctrl-C (its trap) and records the modes as the command left them.
     let stty = term.out().join("stty-after");
     let wrapped = |cmd: &str| {
+        // The modes are written to a side file and renamed, so the file appears whole; the
+        // status shows on screen before that, so `recorded` waits for it.
         format!(
-            "sh -c 'trap : INT; {cmd}; echo rc=$?; stty -a > {}'",
+            "sh -c 'trap : INT; {cmd}; echo rc=$?; stty -a > {0}.tmp && mv {0}.tmp {0}'",
             stty.display()
         )
     };
-    let recorded = || std::fs::read_to_string(&stty).expect("sh recorded the modes");
+    let recorded = || {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(WAIT);
+        loop {
+            if let Ok(text) = std::fs::read_to_string(&stty) {
+                return text;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "sh did not record the modes"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    };
 
     // First, that this does see a program killed with echo off.
     let before = statuses(&term.screen()).len();
