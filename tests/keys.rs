@@ -545,8 +545,28 @@ fn keyutils_backend_keeps_keys_in_the_kernel_across_processes() {
         .unwrap();
     assert_eq!(gst.signing_key, id);
 
-    // Gone from the kernel after remove: the profile has no keys any more.
+    // The kernel holds the pair, as keyctl sees it from a session of its own.
+    assert!(require("keyctl"));
+    let in_kernel = || {
+        let out = Command::new("keyctl")
+            .args(["session", "-", "sh", "-c"])
+            .arg(format!(
+                "keyctl get_persistent @s >/dev/null && \
+                 keyctl print \"$(keyctl search @s user 'keyring:{name}@aws-as')\""
+            ))
+            .stderr(Stdio::null())
+            .output()
+            .unwrap();
+        out.status.success().then(|| stdout(&out))
+    };
+    let held: serde_json::Value =
+        serde_json::from_str(&in_kernel().expect("in the kernel")).unwrap();
+    assert_eq!(held["aws_access_key_id"], id);
+    assert_eq!(held["aws_secret_access_key"], secret);
+
+    // Gone from the kernel after remove, and the profile has no keys any more.
     ok(&run(&home, &url, &["remove", &name], &backend));
+    assert_eq!(in_kernel(), None);
     let out = run(&home, &url, &["export", &name, "--refresh"], &backend);
     assert_clean_failure(&out, "has no credentials");
     let out = run(&home, &url, &["remove", &name], &backend);
