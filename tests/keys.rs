@@ -4,7 +4,7 @@
 
 use crate::support::servers::{INVALID_CLIENT_TOKEN, caller_identity, serve};
 use crate::support::*;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
 const PASSPHRASE: &str = "correct horse battery staple";
@@ -79,27 +79,6 @@ fn access_keys(moto: &Moto, user: &str) -> Vec<String> {
         .iter()
         .map(|k| k["AccessKeyId"].as_str().unwrap().to_string())
         .collect()
-}
-
-/// Every file under `dir` whose bytes contain `needle`.
-fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            let p = e.path();
-            let ft = e.file_type().unwrap();
-            if ft.is_dir() {
-                todo.push(p);
-            } else if ft.is_file() {
-                let bytes = std::fs::read(&p).unwrap();
-                if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
-                    found.push(p);
-                }
-            }
-        }
-    }
-    found
 }
 
 fn index(home: &Home) -> serde_json::Value {

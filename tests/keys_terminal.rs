@@ -76,27 +76,6 @@ fn wait_for_count(term: &Term, needle: &str, n: usize, secs: u64) -> String {
     })
 }
 
-/// Every regular file under `dir` whose bytes contain `needle`.
-fn files_containing(dir: &Path, needle: &str) -> Vec<String> {
-    let mut hits = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            let meta = std::fs::symlink_metadata(&path).unwrap();
-            if meta.is_dir() {
-                stack.push(path);
-            } else if meta.is_file() {
-                let bytes = std::fs::read(&path).unwrap();
-                if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
-                    hits.push(path.display().to_string());
-                }
-            }
-        }
-    }
-    hits
-}
-
 /// Every regular file under `dir`, relative to it, sorted.
 fn files_under(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();

@@ -17,6 +17,19 @@ pub struct Signer<'a> {
     pub session_token: Option<&'a str>,
 }
 
+impl Signer<'_> {
+    /// The SDK's credentials type, which the STS and IAM clients share.
+    fn credentials(&self) -> aws_credential_types::Credentials {
+        aws_credential_types::Credentials::new(
+            self.access_key_id,
+            self.secret_access_key,
+            self.session_token.map(str::to_owned),
+            None,
+            "aws-as",
+        )
+    }
+}
+
 pub struct Sts {
     rt: tokio::runtime::Runtime,
     config: SdkConfig,
@@ -65,29 +78,15 @@ impl Sts {
     }
 
     fn client(&self, signer: &Signer) -> aws_sdk_sts::Client {
-        let creds = aws_sdk_sts::config::Credentials::new(
-            signer.access_key_id,
-            signer.secret_access_key,
-            signer.session_token.map(str::to_owned),
-            None,
-            "aws-as",
-        );
         let conf = aws_sdk_sts::config::Builder::from(&self.config)
-            .credentials_provider(creds)
+            .credentials_provider(signer.credentials())
             .build();
         aws_sdk_sts::Client::from_conf(conf)
     }
 
     fn iam(&self, signer: &Signer) -> aws_sdk_iam::Client {
-        let creds = aws_sdk_iam::config::Credentials::new(
-            signer.access_key_id,
-            signer.secret_access_key,
-            signer.session_token.map(str::to_owned),
-            None,
-            "aws-as",
-        );
         let conf = aws_sdk_iam::config::Builder::from(&self.config)
-            .credentials_provider(creds)
+            .credentials_provider(signer.credentials())
             .build();
         aws_sdk_iam::Client::from_conf(conf)
     }

@@ -184,3 +184,24 @@ pub fn json(out: &Output) -> serde_json::Value {
     assert!(out.status.success(), "aws-as failed: {}", stderr(out));
     serde_json::from_slice(&out.stdout).expect("JSON on stdout")
 }
+
+/// Every regular file under `dir` whose bytes contain `needle`: where a secret must not be.
+pub fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
+    let mut hits = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            if meta.is_dir() {
+                stack.push(path);
+            } else if meta.is_file() {
+                let bytes = std::fs::read(&path).unwrap();
+                if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+                    hits.push(path);
+                }
+            }
+        }
+    }
+    hits
+}
