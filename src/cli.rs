@@ -60,11 +60,32 @@ pub enum Command {
         #[arg(value_name = "NAME", allow_hyphen_values = true)]
         name: String,
     },
-    /// Show the active identity, its ARN and the time left
-    Status,
+    /// Show the active identity, its ARN, its account and the time left
+    Status {
+        /// Ask STS who these credentials belong to (GetCallerIdentity)
+        #[arg(long)]
+        verify: bool,
+        /// Print the same data as a JSON object, for prompt tools
+        #[arg(long)]
+        json: bool,
+    },
     /// List the profiles with their kind and cache state
     List,
+    /// Run a command with an identity's credentials in its environment
+    #[command(
+        after_help = "Without CMD, starts $SHELL. CMD's exit status is aws-as's exit status.\n\
+        Example: aws-as exec prod -- terraform plan"
+    )]
+    Exec {
+        #[arg(value_name = "NAME", allow_hyphen_values = true)]
+        name: String,
+        /// The command and its arguments, after `--`
+        #[arg(value_name = "CMD", trailing_var_arg = true, allow_hyphen_values = true)]
+        command: Vec<OsString>,
+    },
     /// Print an identity's credentials for other tools
+    #[command(after_help = "As a credential_process in ~/.aws/config:\n  \
+        credential_process = aws-as export NAME --format credential-process")]
     Export {
         #[arg(value_name = "NAME", allow_hyphen_values = true)]
         name: String,
@@ -103,6 +124,21 @@ pub enum Command {
         #[arg(value_name = "NAME", allow_hyphen_values = true)]
         name: String,
     },
+    /// Print or open an AWS console sign-in URL for an identity
+    Login {
+        #[arg(value_name = "NAME", allow_hyphen_values = true)]
+        name: String,
+        /// Open the URL in a browser instead of printing it
+        #[arg(long)]
+        open: bool,
+    },
+    /// Print the completion script for SHELL; profile names complete from the live config
+    Completions {
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
+    /// Print the manual page (roff); read it with: aws-as man | man -l -
+    Man,
     /// Print the shell integration for SHELL (the long form of -s)
     Init {
         #[arg(value_enum)]
@@ -140,12 +176,26 @@ pub enum CacheAction {
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportFormat {
-    /// POSIX shell `export` statements
+    /// `export` statements for bash, zsh, sh and ksh
     Sh,
+    /// `set -gx` statements for fish
+    Fish,
+    /// `setenv` statements for csh and tcsh
+    Csh,
     /// A JSON object
     Json,
+    /// KEY=value lines, for docker --env-file, compose and dotenv libraries
+    Dotenv,
     /// AWS's credential_process JSON (Version 1)
     CredentialProcess,
+}
+
+/// The shells `aws-as completions` writes for.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -212,6 +262,28 @@ mod tests {
             Some(Command::Use { .. })
         ));
         assert!(matches!(p(&["list"]).unwrap().command, Some(Command::List)));
+        match p(&["exec", "dev", "--", "aws", "--debug", "sts"]).unwrap().command {
+            Some(Command::Exec { name, command }) => {
+                assert_eq!(name, "dev");
+                assert_eq!(command, ["aws", "--debug", "sts"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        match p(&["exec", "dev", "--mfa-code", "123456", "--", "env"]).unwrap() {
+            Cli {
+                command: Some(Command::Exec { command, .. }),
+                obtain,
+                ..
+            } => {
+                assert_eq!(command, ["env"]);
+                assert_eq!(obtain.mfa_code.as_deref(), Some("123456"));
+            }
+            other => panic!("{other:?}"),
+        }
+        match p(&["exec", "dev", "aws", "--debug"]).unwrap().command {
+            Some(Command::Exec { command, .. }) => assert_eq!(command, ["aws", "--debug"]),
+            other => panic!("{other:?}"),
+        }
         assert!(p(&["dev", "list"]).is_err());
         assert!(p(&["-s", "powershell"]).is_err());
     }

@@ -2,12 +2,16 @@
 
 pub mod add;
 pub mod cache;
+pub mod completions;
+pub mod exec;
 pub mod export;
 pub mod hook;
 pub mod import;
 pub mod init;
 pub mod label;
 pub mod list;
+pub mod login;
+pub mod man;
 pub mod remove;
 pub mod rotate;
 pub mod status;
@@ -27,9 +31,13 @@ pub fn run(cli: Cli) -> Result<()> {
     }
     match cli.command {
         Some(Command::Use { name }) => switch::run_outside_hook(&name),
-        Some(Command::Status) => status::run(),
+        Some(Command::Status { verify, json }) => status::run(verify, json),
         Some(Command::List) => list::run(),
+        Some(Command::Exec { name, command }) => exec::run(&name, command, &cli.obtain),
         Some(Command::Export { name, format }) => export::run(&name, format, &cli.obtain),
+        Some(Command::Login { name, open }) => login::run(&name, open, &cli.obtain),
+        Some(Command::Completions { shell }) => completions::run(shell),
+        Some(Command::Man) => man::run(),
         Some(Command::Cache { action }) => cache::run(action),
         Some(Command::Add { name, from_env }) => add::run(&name, from_env),
         Some(Command::Remove { name }) => remove::run(&name),
@@ -43,7 +51,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Hook { shell, args }) => hook::run(shell, args),
         None => match cli.name {
             Some(name) => switch::run_outside_hook(&name),
-            None => status::run(),
+            None => status::run(false, false),
         },
     }
 }

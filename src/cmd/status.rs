@@ -5,7 +5,7 @@ use crate::credentials::{cache::Cache, cached};
 use crate::util::{human_left, now_epoch, print_stdout, sanitize};
 use anyhow::Result;
 
-pub fn run() -> Result<()> {
+pub fn run(_verify: bool, _json: bool) -> Result<()> {
     let Some(identity) = std::env::var("AWS_AS_IDENTITY")
         .ok()
         .filter(|v| !v.is_empty())

@@ -6,25 +6,33 @@ use crate::credentials::Credentials;
 use crate::shell::{Stmt, Var, label};
 use anyhow::{Result, bail};
 
+/// The variables an identity's credentials set, in the order they are set: the credentials,
+/// their expiry, and the region when the chain names one. Export, exec and the switch share it.
+pub fn credential_vars(chain: &Chain, creds: &Credentials) -> Vec<(Var, String)> {
+    let mut vars = vec![
+        (Var::AccessKeyId, creds.access_key_id.clone()),
+        (Var::SecretAccessKey, creds.secret_access_key.clone()),
+        (Var::SessionToken, creds.session_token.clone()),
+        (Var::CredentialExpiration, super::iso8601(creds.expiration)),
+    ];
+    if let Some(region) = &chain.region {
+        vars.push((Var::Region, region.clone()));
+        vars.push((Var::DefaultRegion, region.clone()));
+    }
+    vars
+}
+
 /// The shell after a switch to `chain`'s identity.
 pub fn switch_stmts(chain: &Chain, creds: &Credentials, format: &PromptFormat) -> Vec<Stmt> {
-    let mut stmts = vec![
-        Stmt::Set(Var::AccessKeyId, creds.access_key_id.clone()),
-        Stmt::Set(Var::SecretAccessKey, creds.secret_access_key.clone()),
-        Stmt::Set(Var::SessionToken, creds.session_token.clone()),
-        Stmt::Set(Var::CredentialExpiration, super::iso8601(creds.expiration)),
-        Stmt::Set(Var::Identity, chain.name.clone()),
-        Stmt::Set(Var::Expiration, creds.expiration.to_string()),
-    ];
-    match &chain.region {
-        Some(region) => {
-            stmts.push(Stmt::Set(Var::Region, region.clone()));
-            stmts.push(Stmt::Set(Var::DefaultRegion, region.clone()));
-        }
-        None => {
-            stmts.push(Stmt::Restore(Var::Region));
-            stmts.push(Stmt::Restore(Var::DefaultRegion));
-        }
+    let mut stmts: Vec<Stmt> = credential_vars(chain, creds)
+        .into_iter()
+        .map(|(var, value)| Stmt::Set(var, value))
+        .collect();
+    stmts.push(Stmt::Set(Var::Identity, chain.name.clone()));
+    stmts.push(Stmt::Set(Var::Expiration, creds.expiration.to_string()));
+    if chain.region.is_none() {
+        stmts.push(Stmt::Restore(Var::Region));
+        stmts.push(Stmt::Restore(Var::DefaultRegion));
     }
     // No tool may mix a profile with these credentials.
     stmts.push(Stmt::Unset(Var::Profile));
