@@ -80,7 +80,11 @@ pub enum Command {
         #[arg(value_name = "NAME", allow_hyphen_values = true)]
         name: String,
         /// The command and its arguments, after `--`
-        #[arg(value_name = "CMD", trailing_var_arg = true, allow_hyphen_values = true)]
+        #[arg(
+            value_name = "CMD",
+            trailing_var_arg = true,
+            allow_hyphen_values = true
+        )]
         command: Vec<OsString>,
     },
     /// Print an identity's credentials for other tools
@@ -262,7 +266,10 @@ mod tests {
             Some(Command::Use { .. })
         ));
         assert!(matches!(p(&["list"]).unwrap().command, Some(Command::List)));
-        match p(&["exec", "dev", "--", "aws", "--debug", "sts"]).unwrap().command {
+        match p(&["exec", "dev", "--", "aws", "--debug", "sts"])
+            .unwrap()
+            .command
+        {
             Some(Command::Exec { name, command }) => {
                 assert_eq!(name, "dev");
                 assert_eq!(command, ["aws", "--debug", "sts"]);

@@ -5,6 +5,7 @@ mod support;
 
 mod cli;
 mod concurrency;
+mod ecosystem;
 mod failures;
 mod hostile;
 mod keys;

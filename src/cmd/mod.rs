@@ -82,6 +82,7 @@ pub(crate) fn credentials_for(
     settings: &Settings,
 ) -> Result<(Chain, Credentials)> {
     let req = request(args)?;
+    enter(name)?;
     let profiles = Profiles::load()?;
     let ambient = Ambient::from_env();
     let mut chain = resolve(&profiles, name, &ambient)?;
@@ -89,6 +90,29 @@ pub(crate) fn credentials_for(
     crate::credentials::discovery::settle(&mut chain, &req, settings, &ambient, &cache)?;
     let creds = obtain(&chain, &req, settings, &ambient, &cache)?;
     Ok((chain, creds))
+}
+
+/// The profiles that aws-as processes up the line are resolving, newline-separated: a
+/// credential_process may run aws-as again, and a profile whose credential_process comes back to
+/// itself would otherwise start processes until the machine gives out.
+pub(crate) const RESOLVING: &str = "AWS_AS_RESOLVING";
+
+fn enter(name: &str) -> Result<()> {
+    let outer = std::env::var(RESOLVING).unwrap_or_default();
+    let mut names: Vec<&str> = outer.split('\n').filter(|n| !n.is_empty()).collect();
+    let looped = names.contains(&name);
+    names.push(name);
+    if looped {
+        bail!(
+            "profile `{name}` needs itself: its credentials come from a credential_process that \
+             runs aws-as for it again ({}); point credential_process at a different profile",
+            names.join(" -> ")
+        );
+    }
+    // SAFETY: no other thread exists yet (commands resolve before any runtime or thread is
+    // started), so nothing reads the environment while it changes.
+    unsafe { std::env::set_var(RESOLVING, names.join("\n")) };
+    Ok(())
 }
 
 /// `2026-11-21T08:00:00Z`: ISO 8601 in UTC, as AWS_CREDENTIAL_EXPIRATION and credential_process

@@ -27,6 +27,31 @@ pub enum BaseKeys {
         access_key_id: String,
         backend: crate::keys::Backend,
     },
+    /// Credentials that one of aws-config's own providers obtains for the base profile: SSO,
+    /// a `credential_process`, or a web identity token. aws-as caches what they give.
+    Provided {
+        source: Provider,
+        /// A digest of the settings that decide what the provider returns, for the cache key.
+        fingerprint: String,
+    },
+}
+
+/// The kinds of base that aws-config obtains for aws-as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Provider {
+    Sso,
+    Process,
+    WebIdentity,
+}
+
+impl Provider {
+    pub fn name(self) -> &'static str {
+        match self {
+            Provider::Sso => "SSO",
+            Provider::Process => "credential_process",
+            Provider::WebIdentity => "web identity",
+        }
+    }
 }
 
 impl BaseKeys {
@@ -35,6 +60,7 @@ impl BaseKeys {
             BaseKeys::Static { access_key_id, .. }
             | BaseKeys::Environment { access_key_id, .. }
             | BaseKeys::Stored { access_key_id, .. } => access_key_id,
+            BaseKeys::Provided { .. } => "",
         }
     }
     /// The secret, where it is at hand; stored keys give theirs only through the store.
@@ -46,21 +72,23 @@ impl BaseKeys {
             | BaseKeys::Environment {
                 secret_access_key, ..
             } => Some(secret_access_key),
-            BaseKeys::Stored { .. } => None,
+            BaseKeys::Stored { .. } | BaseKeys::Provided { .. } => None,
         }
     }
     pub fn session_token(&self) -> Option<&str> {
         match self {
             BaseKeys::Static { session_token, .. }
             | BaseKeys::Environment { session_token, .. } => session_token.as_deref(),
-            BaseKeys::Stored { .. } => None,
+            BaseKeys::Stored { .. } | BaseKeys::Provided { .. } => None,
         }
     }
     /// Long-term keys: ones that can start a session, create access keys or federate.
     pub fn long_term(&self) -> bool {
         match self {
             BaseKeys::Static { session_token, .. } => session_token.is_none(),
-            BaseKeys::Environment { .. } => false,
+            // A provider's keys are known only once it has run; aws-as treats them as a source
+            // of temporary credentials (and starts a session itself on long-term ones).
+            BaseKeys::Environment { .. } | BaseKeys::Provided { .. } => false,
             BaseKeys::Stored { .. } => true,
         }
     }
@@ -266,6 +294,9 @@ pub fn resolve(profiles: &Profiles, name: &str, ambient: &Ambient) -> Result<Cha
         {
             break base;
         }
+        if let Some(base) = web_identity_base(profile, &current) {
+            break base;
+        }
         if profile.get("role_arn").is_some() {
             let role_arn = get(profile, "role_arn")
                 .ok_or_else(|| anyhow!("profile `{current}` has an empty role_arn"))?
@@ -322,26 +353,14 @@ pub fn resolve(profiles: &Profiles, name: &str, ambient: &Ambient) -> Result<Cha
             }
         } else if let Some(base) = static_base(profiles, profile, &current)? {
             break base;
+        } else if let Some(base) = provided_base(profile, &current)? {
+            break base;
         } else {
-            let kind =
-                if profile.get("sso_session").is_some() || profile.get("sso_start_url").is_some() {
-                    Some("SSO")
-                } else if profile.get("credential_process").is_some() {
-                    Some("credential_process")
-                } else if profile.get("web_identity_token_file").is_some() {
-                    Some("web identity")
-                } else {
-                    None
-                };
-            match kind {
-                Some(kind) => bail!(
-                    "profile `{current}` gets its credentials from {kind}, which aws-as cannot use as a source yet"
-                ),
-                None => bail!(
-                    "profile `{current}` has no credentials: give it aws_access_key_id and \
-                     aws_secret_access_key, or role_arn with source_profile"
-                ),
-            }
+            bail!(
+                "profile `{current}` has no credentials: give it aws_access_key_id and \
+                 aws_secret_access_key, role_arn with source_profile, SSO settings or a \
+                 credential_process"
+            );
         }
     };
 
@@ -540,6 +559,72 @@ fn static_base(profiles: &Profiles, profile: &Profile, name: &str) -> Result<Opt
     }))
 }
 
+/// A base that aws-config's providers obtain: SSO (`sso_session`, or the legacy `sso_start_url`
+/// settings) or a `credential_process`. The settings that decide the result go into the
+/// fingerprint, so that an edited profile never meets stale credentials.
+fn provided_base(profile: &Profile, name: &str) -> Result<Option<Base>> {
+    let setting = |k: &str| get(profile, k).unwrap_or("");
+    let (source, fingerprint) =
+        if profile.get("sso_session").is_some() || profile.get("sso_start_url").is_some() {
+            if get(profile, "sso_account_id").is_none() || get(profile, "sso_role_name").is_none() {
+                bail!(
+                    "profile `{name}` has SSO settings but no sso_account_id and sso_role_name; \
+                     aws-as needs a profile for one account and role (aws configure sso makes one)"
+                );
+            }
+            let parts = [
+                "sso_session",
+                "sso_start_url",
+                "sso_region",
+                "sso_account_id",
+                "sso_role_name",
+            ]
+            .map(setting);
+            (Provider::Sso, digest(&parts))
+        } else if let Some(command) = get(profile, "credential_process") {
+            (Provider::Process, digest(&[command]))
+        } else {
+            return Ok(None);
+        };
+    let mut off = false;
+    Ok(Some(Base {
+        profile: name.to_string(),
+        keys: BaseKeys::Provided {
+            source,
+            fingerprint,
+        },
+        // Used only when a credential_process gives long-term keys, to start the session on them.
+        mfa_serial: mfa_serial(profile, &mut off),
+        mfa_process: get(profile, "mfa_process").map(str::to_owned),
+        discover_mfa: false,
+    }))
+}
+
+/// `role_arn` with `web_identity_token_file` (and no source_profile): AssumeRoleWithWebIdentity,
+/// which aws-config's provider makes, is the base. The token file is read afresh each time, so
+/// only its path is part of the fingerprint.
+fn web_identity_base(profile: &Profile, name: &str) -> Option<Base> {
+    let token_file = get(profile, "web_identity_token_file")?;
+    let role_arn = get(profile, "role_arn")?;
+    if profile.get("source_profile").is_some() || profile.get("credential_source").is_some() {
+        return None;
+    }
+    Some(Base {
+        profile: name.to_string(),
+        keys: BaseKeys::Provided {
+            source: Provider::WebIdentity,
+            fingerprint: digest(&[
+                role_arn,
+                token_file,
+                get(profile, "role_session_name").unwrap_or(""),
+            ]),
+        },
+        mfa_serial: None,
+        mfa_process: None,
+        discover_mfa: false,
+    })
+}
+
 fn environment_base(name: &str, ambient: &Ambient) -> Result<Base> {
     if let Some(active) = &ambient.active_identity {
         bail!(
@@ -580,14 +665,18 @@ pub enum Step {
     Role { key: String, index: usize },
     /// GetFederationToken for the chain's `federation`.
     Federation { key: String, profile: String },
+    /// The base's own credentials from an aws-config provider (SSO, credential_process, web
+    /// identity), with a session started on them when they are long-term keys.
+    Source { key: String, profile: String },
 }
 
 impl Step {
     pub fn key(&self) -> &str {
         match self {
-            Step::Session { key, .. } | Step::Role { key, .. } | Step::Federation { key, .. } => {
-                key
-            }
+            Step::Session { key, .. }
+            | Step::Role { key, .. }
+            | Step::Federation { key, .. }
+            | Step::Source { key, .. } => key,
         }
     }
 }
@@ -619,6 +708,10 @@ impl Chain {
                 secret_access_key, ..
             } => ("environment", digest(&[secret_access_key])),
             BaseKeys::Stored { backend, .. } => ("stored", backend.name().to_string()),
+            BaseKeys::Provided {
+                source,
+                fingerprint,
+            } => (source.name(), fingerprint.clone()),
         };
         let mut prev = digest(&[kind, keys.access_key_id(), &secret_digest, &self.endpoint]);
         let mut steps = Vec::new();
@@ -636,7 +729,16 @@ impl Chain {
             });
             return steps;
         }
-        let long_term = keys.session_token().is_none();
+        if let BaseKeys::Provided { .. } = keys {
+            let serial = self.base.mfa_serial.as_deref().unwrap_or("");
+            let key = digest(&["source", &prev, &self.base.profile, serial]);
+            prev = key.clone();
+            steps.push(Step::Source {
+                key,
+                profile: self.base.profile.clone(),
+            });
+        }
+        let long_term = keys.long_term();
         if long_term && (self.hops.is_empty() || self.base.mfa_serial.is_some()) {
             let serial = self.base.mfa_serial.clone();
             let key = digest(&["session", &prev, serial.as_deref().unwrap_or("")]);
@@ -673,7 +775,9 @@ pub fn profile_kind(profiles: &Profiles, name: &str) -> &'static str {
     let Some(p) = profiles.get(name) else {
         return "unknown";
     };
-    if p.get("role_arn").is_some() {
+    if p.get("role_arn").is_some() && p.get("web_identity_token_file").is_some() {
+        "web-identity"
+    } else if p.get("role_arn").is_some() {
         "role"
     } else if p.get("federation_name").is_some() {
         "federation"
@@ -1011,5 +1115,72 @@ source_profile = mixed
             e("viarole")
         );
         assert!(e("badarn").contains("not an ARN"), "{}", e("badarn"));
+    }
+
+    #[test]
+    fn provided_bases() {
+        let config = "[profile corp]\nsso_session = corp\nsso_account_id = 111122223333\n\
+                      sso_role_name = Admin\nregion = eu-central-1\n\
+                      [sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\n\
+                      sso_region = eu-west-1\n\
+                      [profile corp-dev]\nrole_arn = arn:aws:iam::2:role/dev\nsource_profile = corp\n\
+                      mfa_serial = arn:aws:iam::111111111111:mfa/alice\n\
+                      [profile proc]\ncredential_process = op-aws --item x\n\
+                      [profile proc2]\ncredential_process = op-aws --item y\n\
+                      [profile ci]\nrole_arn = arn:aws:iam::3:role/ci\n\
+                      web_identity_token_file = /var/run/token\n\
+                      [profile ci-deploy]\nrole_arn = arn:aws:iam::4:role/deploy\nsource_profile = ci\n";
+        let p = Profiles::from_strings(&format!("{CONFIG}{config}"), CREDS).unwrap();
+        let r = |n: &str| resolve(&p, n, &Ambient::default()).unwrap();
+        let corp = r("corp");
+        assert!(matches!(
+            corp.base.keys,
+            BaseKeys::Provided {
+                source: Provider::Sso,
+                ..
+            }
+        ));
+        assert!(matches!(&corp.steps()[..], [Step::Source { .. }]));
+        assert_eq!(corp.region.as_deref(), Some("eu-central-1"));
+        // A role on SSO credentials: the provider's step, then AssumeRole, which keeps its own
+        // MFA device (no GetSessionToken can be made on temporary credentials).
+        let dev = r("corp-dev");
+        assert!(matches!(
+            &dev.steps()[..],
+            [Step::Source { .. }, Step::Role { index: 0, .. }]
+        ));
+        assert_eq!(
+            dev.hops[0].mfa_serial.as_deref(),
+            Some("arn:aws:iam::111111111111:mfa/alice")
+        );
+        assert!(!dev.base.discover_mfa);
+        assert_eq!(
+            dev.steps()[0].key(),
+            corp.steps()[0].key(),
+            "one SSO entry serves both"
+        );
+        // Different commands never share a cache entry.
+        assert_ne!(r("proc").steps()[0].key(), r("proc2").steps()[0].key());
+        let ci = r("ci");
+        assert!(matches!(
+            ci.base.keys,
+            BaseKeys::Provided {
+                source: Provider::WebIdentity,
+                ..
+            }
+        ));
+        assert!(
+            ci.hops.is_empty(),
+            "the web identity role is the base itself"
+        );
+        assert!(matches!(
+            &r("ci-deploy").steps()[..],
+            [Step::Source { .. }, Step::Role { .. }]
+        ));
+        assert_eq!(profile_kind(&p, "corp"), "sso");
+        assert_eq!(profile_kind(&p, "proc"), "process");
+        assert_eq!(profile_kind(&p, "ci"), "web-identity");
+        assert_eq!(profile_kind(&p, "ci-deploy"), "role");
+        assert!(err("sso").contains("sso_account_id"), "{}", err("sso"));
     }
 }

@@ -71,6 +71,11 @@ impl BaseSecret {
                     session_token: None,
                 })
             }
+            BaseKeys::Provided { source, .. } => Err(anyhow::anyhow!(
+                "profile `{}` gets its credentials from {}, not from keys of its own",
+                base.profile,
+                source.name()
+            )),
             keys => Ok(BaseSecret {
                 access_key_id: keys.access_key_id().to_string(),
                 secret_access_key: keys.secret_access_key().unwrap_or_default().to_string(),
@@ -93,7 +98,8 @@ impl Credentials {
         sts::Signer {
             access_key_id: &self.access_key_id,
             secret_access_key: &self.secret_access_key,
-            session_token: Some(&self.session_token),
+            // Keys without a token (from the environment) send no token header at all.
+            session_token: Some(self.session_token.as_str()).filter(|t| !t.is_empty()),
         }
     }
 }
@@ -143,6 +149,24 @@ pub fn obtain(
             sts = Some(sts::Sts::new(chain, ambient, settings)?);
         }
         let client = sts.as_ref().expect("set above");
+        if let Step::Source { profile, .. } = step {
+            eprintln!(
+                "[{}/{}] {} credentials for profile {}",
+                i + 1,
+                total,
+                provider_name(chain),
+                crate::util::sanitize(profile)
+            );
+            let duration = match (is_target, req.duration) {
+                (true, Some(d)) => d,
+                _ => settings.session_duration,
+            };
+            let fresh = from_provider(client, chain, req, settings, duration)?;
+            let entry = Entry::new(profile, "source", fresh.arn.clone(), fresh.clone());
+            cache.write(step.key(), &entry)?;
+            source = Some(fresh);
+            continue;
+        }
         if source.is_none() && base_secret.is_none() {
             base_secret = Some(BaseSecret::load(&chain.base)?);
         }
@@ -206,6 +230,7 @@ pub fn obtain(
                     .with_context(|| format!("could not assume {}", hop.role_arn))?;
                 (hop.profile.clone(), "role", creds)
             }
+            Step::Source { .. } => unreachable!("obtained above"),
             Step::Federation { profile, .. } => {
                 let fed = chain
                     .federation
@@ -231,4 +256,75 @@ pub fn obtain(
         source = Some(fresh);
     }
     source.ok_or_else(|| anyhow::anyhow!("profile `{}` needs no STS call", chain.name))
+}
+
+fn provider_name(chain: &Chain) -> &'static str {
+    match &chain.base.keys {
+        BaseKeys::Provided { source, .. } => source.name(),
+        _ => "base",
+    }
+}
+
+/// The base's credentials from its aws-config provider. Temporary ones are used as they come;
+/// long-term keys (a credential_process may print an IAM user's keys) are never cached: a
+/// session is started on them, with the base's MFA device when it has one, and that is cached.
+fn from_provider(
+    client: &sts::Sts,
+    chain: &Chain,
+    req: &Request,
+    settings: &Settings,
+    duration: Duration,
+) -> Result<Credentials> {
+    let profile = &chain.base.profile;
+    let got = client.provided(chain, settings).with_context(|| {
+        if matches!(
+            chain.base.keys,
+            BaseKeys::Provided {
+                source: crate::config::chain::Provider::Sso,
+                ..
+            }
+        ) {
+            format!(
+                "could not get SSO credentials for profile `{profile}`; if the SSO session has \
+                 expired, run aws sso login --profile {profile}"
+            )
+        } else {
+            format!(
+                "could not get {} credentials for profile `{profile}`",
+                provider_name(chain)
+            )
+        }
+    })?;
+    match got.session_token {
+        Some(session_token) => Ok(Credentials {
+            access_key_id: got.access_key_id,
+            secret_access_key: got.secret_access_key,
+            session_token,
+            // Temporary credentials that name no expiry are trusted for the shortest lifetime
+            // STS grants, then asked for again.
+            expiration: got
+                .expiration
+                .unwrap_or_else(|| crate::util::now_epoch() + 900),
+            arn: None,
+        }),
+        None => {
+            let signer = sts::Signer {
+                access_key_id: &got.access_key_id,
+                secret_access_key: &got.secret_access_key,
+                session_token: None,
+            };
+            let serial = chain.base.mfa_serial.as_deref();
+            let code = match serial {
+                Some(s) => Some(mfa::code(
+                    s,
+                    chain.base.mfa_process.as_deref(),
+                    req.mfa_code.as_deref(),
+                )?),
+                None => None,
+            };
+            client
+                .get_session_token(&signer, duration, serial.zip(code.as_deref()))
+                .with_context(|| format!("could not start a session for profile `{profile}`"))
+        }
+    }
 }

@@ -257,6 +257,52 @@ impl Sts {
     }
 }
 
+/// Credentials from one of aws-config's providers, as they came.
+pub struct Provided {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: Option<String>,
+    /// Unix epoch seconds; none for keys that do not expire.
+    pub expiration: Option<i64>,
+}
+
+impl Sts {
+    /// The base profile's credentials from aws-config's own provider for it: SSO (with the token
+    /// that `aws sso login` cached), `credential_process`, or AssumeRoleWithWebIdentity. aws-config
+    /// reads the same files as aws-as, and the same endpoint variables.
+    pub fn provided(&self, chain: &Chain, settings: &Settings) -> Result<Provided> {
+        use aws_credential_types::provider::ProvideCredentials;
+        let total = settings.sts_timeout;
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(total.min(Duration::from_secs(3)))
+            .operation_timeout(total)
+            .build();
+        let provider_config = aws_config::provider_config::ProviderConfig::default()
+            .with_behavior_version(Some(BehaviorVersion::latest()))
+            .with_region(self.config.region().cloned())
+            .with_timeout_config(timeouts);
+        let provider = aws_config::profile::ProfileFileCredentialsProvider::builder()
+            .profile_files(crate::config::profiles::sdk_files()?)
+            .profile_name(&chain.base.profile)
+            .configure(&provider_config)
+            .build();
+        let creds = self
+            .rt
+            .block_on(provider.provide_credentials())
+            .map_err(|e| anyhow!("{}", DisplayErrorContext(&e)))?;
+        Ok(Provided {
+            access_key_id: creds.access_key_id().to_string(),
+            secret_access_key: creds.secret_access_key().to_string(),
+            session_token: creds.session_token().map(str::to_owned),
+            expiration: creds.expiry().map(|t| {
+                t.duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs() as i64)
+                    .unwrap_or(0)
+            }),
+        })
+    }
+}
+
 fn clamp_secs(d: Duration) -> i32 {
     d.as_secs().min(i32::MAX as u64) as i32
 }
