@@ -1,6 +1,7 @@
 //! The command-line interface. Parsing only: nothing here acts.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::engine::ArgValueCompleter;
 use std::ffi::OsString;
 
 #[derive(Parser, Debug)]
@@ -19,7 +20,7 @@ use std::ffi::OsString;
 )]
 pub struct Cli {
     /// Profile to switch to, or `-` to clear the identity (needs the shell integration)
-    #[arg(value_name = "NAME", allow_hyphen_values = false)]
+    #[arg(value_name = "NAME", allow_hyphen_values = false, add = ArgValueCompleter::new(crate::cmd::completions::profile_names))]
     pub name: Option<String>,
 
     #[command(flatten)]
@@ -57,7 +58,7 @@ pub struct ObtainArgs {
 pub enum Command {
     /// Switch to profile NAME (the explicit form, for names that collide with a subcommand)
     Use {
-        #[arg(value_name = "NAME", allow_hyphen_values = true)]
+        #[arg(value_name = "NAME", allow_hyphen_values = true, add = ArgValueCompleter::new(crate::cmd::completions::profile_names))]
         name: String,
     },
     /// Show the active identity, its ARN, its account and the time left
@@ -77,7 +78,7 @@ pub enum Command {
         Example: aws-as exec prod -- terraform plan"
     )]
     Exec {
-        #[arg(value_name = "NAME", allow_hyphen_values = true)]
+        #[arg(value_name = "NAME", allow_hyphen_values = true, add = ArgValueCompleter::new(crate::cmd::completions::profile_names))]
         name: String,
         /// The command and its arguments, after `--`
         #[arg(
@@ -91,7 +92,7 @@ pub enum Command {
     #[command(after_help = "As a credential_process in ~/.aws/config:\n  \
         credential_process = aws-as export NAME --format credential-process")]
     Export {
-        #[arg(value_name = "NAME", allow_hyphen_values = true)]
+        #[arg(value_name = "NAME", allow_hyphen_values = true, add = ArgValueCompleter::new(crate::cmd::completions::profile_names))]
         name: String,
         /// Output format
         #[arg(long, short = 'f', value_enum, default_value_t = ExportFormat::Sh)]
@@ -112,12 +113,12 @@ pub enum Command {
     },
     /// Delete a profile's keys from the key store
     Remove {
-        #[arg(value_name = "NAME", allow_hyphen_values = true)]
+        #[arg(value_name = "NAME", allow_hyphen_values = true, add = ArgValueCompleter::new(crate::cmd::completions::profile_names))]
         name: String,
     },
     /// Move keys from the credentials file into the key store: all of them, or NAME's
     Import {
-        #[arg(value_name = "NAME", allow_hyphen_values = true)]
+        #[arg(value_name = "NAME", allow_hyphen_values = true, add = ArgValueCompleter::new(crate::cmd::completions::profile_names))]
         name: Option<String>,
         /// Then delete the plaintext keys from the credentials file without asking
         #[arg(long)]
@@ -125,12 +126,12 @@ pub enum Command {
     },
     /// Replace a profile's access key with a new one, then delete the old one
     Rotate {
-        #[arg(value_name = "NAME", allow_hyphen_values = true)]
+        #[arg(value_name = "NAME", allow_hyphen_values = true, add = ArgValueCompleter::new(crate::cmd::completions::profile_names))]
         name: String,
     },
     /// Print or open an AWS console sign-in URL for an identity
     Login {
-        #[arg(value_name = "NAME", allow_hyphen_values = true)]
+        #[arg(value_name = "NAME", allow_hyphen_values = true, add = ArgValueCompleter::new(crate::cmd::completions::profile_names))]
         name: String,
         /// Open the URL in a browser instead of printing it
         #[arg(long)]
@@ -173,7 +174,7 @@ pub enum CacheAction {
     List,
     /// Remove cached credentials: all of them, or those of profile NAME
     Clear {
-        #[arg(value_name = "NAME", allow_hyphen_values = true)]
+        #[arg(value_name = "NAME", allow_hyphen_values = true, add = ArgValueCompleter::new(crate::cmd::completions::profile_names))]
         name: Option<String>,
     },
 }

@@ -18,6 +18,13 @@ use std::process::ExitCode;
 
 /// Parse, run, report: the whole of `main`, kept here so that it is testable.
 pub fn main_entry(args: Vec<OsString>) -> ExitCode {
+    // A completion request from the shell's Tab. Only a look at the environment: nothing is
+    // built on the way to `__hook` and `__label`, which run on every switch and activation.
+    if std::env::var_os(cmd::completions::VAR).is_some()
+        && let Some(code) = cmd::completions::complete(args.clone())
+    {
+        return code;
+    }
     let cli = match cli::parse(args) {
         Ok(cli) => cli,
         // Help and version are data, on stdout.

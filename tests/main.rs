@@ -4,6 +4,7 @@
 mod support;
 
 mod cli;
+mod completions;
 mod concurrency;
 mod ecosystem;
 mod failures;
