@@ -666,3 +666,83 @@ fn an_sso_base_uses_the_cached_sso_token_and_roles_chain_on_it() {
         .unwrap();
     assert_clean_failure(&out, "aws sso login --profile corp");
 }
+
+/// The code block that follows `<!-- snippet: NAME -->` in the README.
+fn readme_snippet(name: &str) -> String {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let marker = format!("<!-- snippet: {name} -->\n");
+    let rest = &readme[readme.find(&marker).expect("snippet marker") + marker.len()..];
+    let body = &rest[rest.find('\n').unwrap() + 1..];
+    body[..body.find("\n```").unwrap() + 1].to_string()
+}
+
+/// The README's starship module and powerlevel10k segment, run as those tools run them.
+#[test]
+fn readme_prompt_snippets_show_the_identity_and_its_time_left() {
+    if !require("zsh") {
+        return;
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let in_half_an_hour = (now + 30 * 60 + 30).to_string();
+    let an_hour_ago = (now - 3600).to_string();
+    let sh = |script: &str, env: &[(&str, &str)]| {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg(script)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    };
+
+    // starship runs `when`, then `command`, with its `shell`.
+    let doc: toml::Value = toml::from_str(&readme_snippet("starship")).unwrap();
+    let module = &doc["custom"]["aws_as"];
+    assert_eq!(module["shell"].as_array().unwrap()[0].as_str(), Some("sh"));
+    let when = module["when"].as_str().unwrap();
+    let command = module["command"].as_str().unwrap();
+    let active = [
+        ("AWS_AS_IDENTITY", "dev"),
+        ("AWS_AS_EXPIRATION", in_half_an_hour.as_str()),
+    ];
+    assert!(sh(when, &active).status.success());
+    assert!(!sh(when, &[]).status.success(), "hidden with no identity");
+    assert_eq!(stdout(&sh(command, &active)), "dev 30m\n");
+    let expired = [
+        ("AWS_AS_IDENTITY", "dev"),
+        ("AWS_AS_EXPIRATION", an_hour_ago.as_str()),
+    ];
+    assert_eq!(stdout(&sh(command, &expired)), "dev expired\n");
+
+    // powerlevel10k calls prompt_aws_as, which calls `p10k segment`; here p10k prints its words.
+    let script = format!(
+        "p10k() {{ print -r -- \"$*\" }}\n{}\nprompt_aws_as\n",
+        readme_snippet("p10k")
+    );
+    let zsh = |env: &[(&str, &str)]| {
+        let mut cmd = Command::new("zsh");
+        cmd.args(["-f", "-c", &script]).env_clear();
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    };
+    let out = zsh(&active);
+    assert_eq!(
+        stdout(&out),
+        "segment -f 208 -t dev 30m\n",
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(stdout(&zsh(&expired)), "segment -f 196 -t dev expired\n");
+    let none = zsh(&[]);
+    assert!(
+        none.stdout.is_empty() && none.stderr.is_empty(),
+        "no segment without an identity"
+    );
+}
