@@ -80,7 +80,11 @@ pub enum Command {
         #[arg(value_name = "NAME", allow_hyphen_values = true)]
         name: String,
         /// The command and its arguments, after `--`
-        #[arg(value_name = "CMD", trailing_var_arg = true, allow_hyphen_values = true)]
+        #[arg(
+            value_name = "CMD",
+            trailing_var_arg = true,
+            allow_hyphen_values = true
+        )]
         command: Vec<OsString>,
     },
     /// Print an identity's credentials for other tools
@@ -125,10 +129,14 @@ pub enum Command {
         name: String,
     },
     /// Print or open an AWS console sign-in URL for an identity
+    ///
+    /// The identity must be a role (role_arn) or a federated user (federation_name): the console
+    /// takes no plain session. The URL signs in whoever opens it within 15 minutes, so treat it
+    /// as a secret. signin_url and console_url in aws-as's config.toml replace AWS's endpoints.
     Login {
         #[arg(value_name = "NAME", allow_hyphen_values = true)]
         name: String,
-        /// Open the URL in a browser instead of printing it
+        /// Open the URL in a browser ($BROWSER, else xdg-open or open) instead of printing it
         #[arg(long)]
         open: bool,
     },
@@ -262,7 +270,10 @@ mod tests {
             Some(Command::Use { .. })
         ));
         assert!(matches!(p(&["list"]).unwrap().command, Some(Command::List)));
-        match p(&["exec", "dev", "--", "aws", "--debug", "sts"]).unwrap().command {
+        match p(&["exec", "dev", "--", "aws", "--debug", "sts"])
+            .unwrap()
+            .command
+        {
             Some(Command::Exec { name, command }) => {
                 assert_eq!(name, "dev");
                 assert_eq!(command, ["aws", "--debug", "sts"]);
