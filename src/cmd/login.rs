@@ -24,10 +24,7 @@ pub fn run(name: &str, open: bool, args: &ObtainArgs) -> Result<()> {
     let what = || format!("could not sign in to the console as `{}`", sanitize(name));
     let settings = Settings::load()?;
     // Everything that can be refused without the network is refused first.
-    let opener = match open {
-        true => Some(Opener::find().with_context(what)?),
-        false => None,
-    };
+    let opener = open.then(Opener::find).transpose().with_context(what)?;
     let chain = super::chain_for(name).with_context(what)?;
     if chain.hops.is_empty() && chain.federation.is_none() {
         return Err(anyhow!(
