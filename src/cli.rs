@@ -130,10 +130,14 @@ pub enum Command {
         name: String,
     },
     /// Print or open an AWS console sign-in URL for an identity
+    ///
+    /// The identity must be a role (role_arn) or a federated user (federation_name): the console
+    /// takes no plain session. The URL signs in whoever opens it within 15 minutes, so treat it
+    /// as a secret. signin_url and console_url in aws-as's config.toml replace AWS's endpoints.
     Login {
         #[arg(value_name = "NAME", allow_hyphen_values = true, add = ArgValueCompleter::new(crate::cmd::completions::profile_names))]
         name: String,
-        /// Open the URL in a browser instead of printing it
+        /// Open the URL in a browser ($BROWSER, else xdg-open or open) instead of printing it
         #[arg(long)]
         open: bool,
     },

@@ -12,6 +12,7 @@ mod hostile;
 mod keys;
 mod keys_terminal;
 mod lint;
+mod login;
 mod prompt;
 mod quoting;
 mod shells;

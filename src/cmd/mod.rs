@@ -81,11 +81,25 @@ pub(crate) fn credentials_for(
     args: &ObtainArgs,
     settings: &Settings,
 ) -> Result<(Chain, Credentials)> {
-    let req = request(args)?;
+    credentials_for_chain(chain_for(name)?, args, settings)
+}
+
+/// Resolve profile `name` into its identity chain: files only, no network.
+pub(crate) fn chain_for(name: &str) -> Result<Chain> {
     enter(name)?;
     let profiles = Profiles::load()?;
+    resolve(&profiles, name, &Ambient::from_env())
+}
+
+/// Obtain the credentials for a chain from `chain_for`, for a command that looks at the chain
+/// before any call is made.
+pub(crate) fn credentials_for_chain(
+    mut chain: Chain,
+    args: &ObtainArgs,
+    settings: &Settings,
+) -> Result<(Chain, Credentials)> {
+    let req = request(args)?;
     let ambient = Ambient::from_env();
-    let mut chain = resolve(&profiles, name, &ambient)?;
     let cache = Cache::from_env()?;
     crate::credentials::discovery::settle(&mut chain, &req, settings, &ambient, &cache)?;
     let creds = obtain(&chain, &req, settings, &ambient, &cache)?;

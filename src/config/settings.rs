@@ -21,6 +21,10 @@ pub struct Settings {
     pub keys_backend: Option<crate::keys::Backend>,
     /// How long `rotate` waits for a new access key to start working before it gives up on it.
     pub key_verify_timeout: Duration,
+    /// The console federation endpoint `login` calls, instead of the partition's own.
+    pub signin_url: Option<String>,
+    /// The console page `login` lands on, instead of the partition's own.
+    pub console_url: Option<String>,
 }
 
 /// `prompt_format`, parsed: text with `{name}` (the identity, `-` when none is active) and at most
@@ -103,6 +107,8 @@ impl Default for Settings {
             prompt_format: PromptFormat::default(),
             keys_backend: None,
             key_verify_timeout: Duration::from_secs(30),
+            signin_url: None,
+            console_url: None,
         }
     }
 }
@@ -116,6 +122,8 @@ struct RawSettings {
     prompt_format: Option<String>,
     keys_backend: Option<String>,
     key_verify_timeout: Option<String>,
+    signin_url: Option<String>,
+    console_url: Option<String>,
 }
 
 pub fn config_path() -> Option<PathBuf> {
@@ -170,8 +178,54 @@ impl Settings {
         if let Some(v) = raw.key_verify_timeout {
             settings.key_verify_timeout = parse_duration(&v).context("key_verify_timeout")?;
         }
+        if let Some(v) = raw.signin_url {
+            check_web_url(&v, false).context("signin_url")?;
+            settings.signin_url = Some(v);
+        }
+        if let Some(v) = raw.console_url {
+            check_web_url(&v, true).context("console_url")?;
+            settings.console_url = Some(v);
+        }
         Ok(settings)
     }
+}
+
+/// A URL `login` may send credentials to or send the browser to: `https://`, or `http://` to a
+/// loopback host (a local test server), with no fragment, and a query only where `query` allows.
+fn check_web_url(text: &str, query: bool) -> Result<()> {
+    let shown = crate::util::sanitize(text);
+    if text.chars().any(|c| c.is_whitespace() || c.is_control()) || text.contains('#') {
+        bail!("`{shown}` is not a plain URL: it has spaces, control characters or a `#`");
+    }
+    let uri: http::Uri = text
+        .parse()
+        .map_err(|_| anyhow::anyhow!("`{shown}` is not a URL"))?;
+    let host = uri.host().unwrap_or("");
+    if host.is_empty() {
+        bail!(
+            "`{shown}` has no host; write it in full, such as https://signin.aws.amazon.com/federation"
+        );
+    }
+    match uri.scheme_str() {
+        Some("https") => {}
+        Some("http") if is_loopback(host) => {}
+        _ => bail!(
+            "`{shown}` must be an https:// URL (http:// is accepted only for 127.0.0.1, ::1 or \
+             localhost)"
+        ),
+    }
+    if !query && uri.query().is_some() {
+        bail!("`{shown}` has a query string; aws-as adds its own");
+    }
+    Ok(())
+}
+
+fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]
@@ -194,6 +248,53 @@ mod tests {
             format!("{err:#}").contains("keyring, keyutils or file"),
             "{err:#}"
         );
+    }
+
+    #[test]
+    fn console_urls() {
+        let s = Settings::parse("").unwrap();
+        assert_eq!((s.signin_url, s.console_url), (None, None));
+        let s = Settings::parse(
+            "signin_url = \"https://signin.example.com/federation\"\n\
+             console_url = \"https://console.example.com/ec2/home?x=1\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            s.signin_url.as_deref(),
+            Some("https://signin.example.com/federation")
+        );
+        assert_eq!(
+            s.console_url.as_deref(),
+            Some("https://console.example.com/ec2/home?x=1")
+        );
+        for ok in [
+            "http://127.0.0.1:8080/federation",
+            "http://localhost/federation",
+            "http://[::1]:9/federation",
+            "http://127.8.9.1/f",
+        ] {
+            let s = Settings::parse(&format!("signin_url = \"{ok}\"")).unwrap();
+            assert_eq!(s.signin_url.as_deref(), Some(ok));
+        }
+        for (bad, why) in [
+            ("http://signin.example.com/federation", "https://"),
+            ("http://127.0.0.1.example.com/f", "https://"),
+            ("ftp://127.0.0.1/f", "https://"),
+            ("signin.aws.amazon.com/federation", "not a URL"),
+            ("/federation", "no host"),
+            ("https://signin.example.com/federation?a=b", "query"),
+            ("https://signin.example.com/fed eration", "plain URL"),
+            ("https://signin.example.com/federation#x", "plain URL"),
+            ("", "URL"),
+        ] {
+            let err = Settings::parse(&format!("signin_url = \"{bad}\"")).unwrap_err();
+            let err = format!("{err:#}");
+            assert!(err.starts_with("signin_url: "), "{bad}: {err}");
+            assert!(err.contains(why), "{bad}: {err}");
+        }
+        // The console page may carry a query (region= is added to it); the endpoint may not.
+        let err = Settings::parse("console_url = \"http://console.example.com/\"").unwrap_err();
+        assert!(format!("{err:#}").starts_with("console_url: "), "{err:#}");
     }
 
     #[test]
