@@ -652,6 +652,37 @@ fn an_sso_base_uses_the_cached_sso_token_and_roles_chain_on_it() {
     assert_eq!(seen.lock().unwrap().len(), 1);
     assert_eq!(moto.requests().len(), 0);
 
+    // SSO credentials are role credentials: the console accepts them, so login signs in with them.
+    let signin_seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let signin_log = signin_seen.clone();
+    let signin = servers::serve(2, move |req| {
+        signin_log.lock().unwrap().push(req.to_string());
+        (
+            "200 OK",
+            "{\"SigninToken\": \"signin-token-1\"}".to_string(),
+        )
+    });
+    let settings = dir.join("aws-as.toml");
+    std::fs::write(&settings, format!("signin_url = \"{signin}/federation\"\n")).unwrap();
+    let mut cmd = Command::new("setsid");
+    cmd.args(["-w", bin().to_str().unwrap(), "login", "corp"]);
+    home.clean_env(&mut cmd, &moto.url());
+    cmd.env("AWS_ENDPOINT_URL_SSO", &portal)
+        .env("AWS_AS_CONFIG", &settings)
+        .stdin(Stdio::null());
+    let url = ok(&run(cmd));
+    assert!(
+        url.starts_with(&format!("{signin}/federation?Action=login&")),
+        "{url}"
+    );
+    assert!(
+        url.trim_end().ends_with("SigninToken=signin-token-1"),
+        "{url}"
+    );
+    let asked = signin_seen.lock().unwrap().clone();
+    assert_eq!(asked.len(), 1);
+    assert!(asked[0].contains("ASIASSOPORTAL0000001"), "{}", asked[0]);
+
     // An expired SSO login: one line that says how to log in again.
     write_token("2020-01-01T00:00:00Z");
     let out = Command::new("setsid")

@@ -26,7 +26,12 @@ pub fn run(name: &str, open: bool, args: &ObtainArgs) -> Result<()> {
     // Everything that can be refused without the network is refused first.
     let opener = open.then(Opener::find).transpose().with_context(what)?;
     let chain = super::chain_for(name).with_context(what)?;
-    if chain.hops.is_empty() && chain.federation.is_none() {
+    // SSO and web identity bases are role credentials already; only a GetSessionToken target
+    // is refused by the console.
+    if matches!(
+        chain.steps().last(),
+        Some(crate::config::chain::Step::Session { .. })
+    ) {
         return Err(anyhow!(
             "it is a plain session (GetSessionToken), and the console's federation endpoint takes \
              only role or federated-user credentials; use a profile with role_arn, or give this \
