@@ -5,6 +5,7 @@ mod support;
 
 mod cli;
 mod concurrency;
+mod demo;
 mod failures;
 mod hostile;
 mod keys;
