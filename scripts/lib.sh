@@ -18,7 +18,7 @@ ensure_programs() {
     mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "$me: installing ${missing[*]}" >&2
-        DEBIAN_FRONTEND=noninteractive apt-get update -qq || return 1
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 || return 1
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
             "${missing[@]}" >/dev/null || return 1
         for pair in "$@"; do
@@ -51,6 +51,6 @@ ensure_venv() {
         return 1
     fi
     "$venv/bin/pip" install --quiet --disable-pip-version-check \
-        -r "$root/tests/requirements.txt" || return 1
+        -r "$root/tests/requirements.txt" >&2 || return 1
     cp "$root/tests/requirements.txt" "$stamp"
 }
