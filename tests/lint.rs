@@ -170,3 +170,36 @@ fn every_dialect_has_its_file() {
         assert!(d.script().contains("aws-as-deactivate"), "{}", d.name());
     }
 }
+
+/// The repository's own bash scripts (scripts/, and CI's entry point) pass shellcheck, following
+/// what they source, and shfmt in the style of the shell files.
+#[test]
+fn repository_scripts_pass_shellcheck_and_shfmt() {
+    if !require("shellcheck") || !require("shfmt") {
+        return;
+    }
+    let mut scripts: Vec<String> = std::fs::read_dir(repo().join("scripts"))
+        .unwrap()
+        .map(|e| format!("scripts/{}", e.unwrap().file_name().to_string_lossy()))
+        .collect();
+    scripts.sort();
+    scripts.push(".ci/run".into());
+    assert!(scripts.contains(&"scripts/demo".to_string()), "{scripts:?}");
+    for (program, args) in [
+        ("shellcheck", &["-x"][..]),
+        ("shfmt", &["-i", "4", "-ci", "-d"][..]),
+    ] {
+        let out = Command::new(program)
+            .args(args)
+            .args(&scripts)
+            .current_dir(repo())
+            .output()
+            .unwrap_or_else(|e| panic!("{program}: {e}"));
+        assert!(
+            out.status.success() && out.stdout.is_empty() && out.stderr.is_empty(),
+            "{program} {scripts:?}:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
