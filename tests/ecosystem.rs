@@ -233,10 +233,8 @@ fn exec_runs_the_command_with_the_identity_and_passes_its_status_and_signals() {
     let aws = venv().join("bin/aws");
 
     // awscli run by exec sees the role; the MFA code is aws-as's flag, before `--`.
-    let out = run(detached(
-        &home,
-        &moto,
-        bin().to_str().unwrap(),
+    let out = home.run(
+        &moto.url(),
         &[
             "exec",
             "dev",
@@ -251,7 +249,7 @@ fn exec_runs_the_command_with_the_identity_and_passes_its_status_and_signals() {
             "--output",
             "text",
         ],
-    ));
+    );
     assert!(ok(&out).contains(":assumed-role/dev/"), "{}", stdout(&out));
 
     // The identity's variables, AWS_PROFILE gone, and the command's own exit status.
@@ -308,12 +306,7 @@ fn exec_runs_the_command_with_the_identity_and_passes_its_status_and_signals() {
     );
 
     // A command that does not exist: the shells' 127 and one line.
-    let out = run(detached(
-        &home,
-        &moto,
-        bin().to_str().unwrap(),
-        &["exec", "dev", "--", "no-such-command-x"],
-    ));
+    let out = home.run(&moto.url(), &["exec", "dev", "--", "no-such-command-x"]);
     assert_eq!(out.status.code(), Some(127));
     assert!(out.stdout.is_empty());
     assert!(
@@ -350,10 +343,8 @@ fn status_reports_and_verifies_the_identity_in_text_and_json() {
 
     // In a process started by exec, the environment holds the identity's credentials.
     moto.reset();
-    let out = run(detached(
-        &home,
-        &moto,
-        bin().to_str().unwrap(),
+    let out = home.run(
+        &moto.url(),
         &[
             "exec",
             "dev",
@@ -363,7 +354,7 @@ fn status_reports_and_verifies_the_identity_in_text_and_json() {
             "--json",
             "--verify",
         ],
-    ));
+    );
     let v: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
     assert_eq!(v["identity"], "dev");
     assert!(
