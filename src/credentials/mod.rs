@@ -186,14 +186,7 @@ pub fn obtain(
                     Some(s) => s.clone(),
                     None => format!("session for profile {profile}"),
                 };
-                let code = match serial {
-                    Some(s) => Some(mfa::code(
-                        s,
-                        mfa_process.as_deref(),
-                        req.mfa_code.as_deref(),
-                    )?),
-                    None => None,
-                };
+                let code = mfa_code(serial.as_deref(), mfa_process.as_deref(), req)?;
                 eprintln!("[{}/{}] {}", i + 1, total, crate::util::sanitize(&label));
                 let duration = match (is_target, req.duration) {
                     (true, Some(d)) => d,
@@ -209,14 +202,7 @@ pub fn obtain(
             }
             Step::Role { index, .. } => {
                 let hop = &chain.hops[*index];
-                let code = match &hop.mfa_serial {
-                    Some(s) => Some(mfa::code(
-                        s,
-                        hop.mfa_process.as_deref(),
-                        req.mfa_code.as_deref(),
-                    )?),
-                    None => None,
-                };
+                let code = mfa_code(hop.mfa_serial.as_deref(), hop.mfa_process.as_deref(), req)?;
                 eprintln!(
                     "[{}/{}] {}",
                     i + 1,
@@ -256,6 +242,13 @@ pub fn obtain(
         source = Some(fresh);
     }
     source.ok_or_else(|| anyhow::anyhow!("profile `{}` needs no STS call", chain.name))
+}
+
+/// The code for MFA device `serial`, when a call needs one, from the sources `mfa::code` tries.
+fn mfa_code(serial: Option<&str>, process: Option<&str>, req: &Request) -> Result<Option<String>> {
+    serial
+        .map(|s| mfa::code(s, process, req.mfa_code.as_deref()))
+        .transpose()
 }
 
 fn provider_name(chain: &Chain) -> &'static str {
@@ -314,14 +307,7 @@ fn from_provider(
                 session_token: None,
             };
             let serial = chain.base.mfa_serial.as_deref();
-            let code = match serial {
-                Some(s) => Some(mfa::code(
-                    s,
-                    chain.base.mfa_process.as_deref(),
-                    req.mfa_code.as_deref(),
-                )?),
-                None => None,
-            };
+            let code = mfa_code(serial, chain.base.mfa_process.as_deref(), req)?;
             client
                 .get_session_token(&signer, duration, serial.zip(code.as_deref()))
                 .with_context(|| format!("could not start a session for profile `{profile}`"))
