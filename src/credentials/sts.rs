@@ -189,11 +189,8 @@ impl Sts {
             .rt
             .block_on(req.send())
             .map_err(|e| describe(e, "STS"))?;
-        let c = out
-            .credentials()
-            .ok_or_else(|| anyhow!("STS returned no credentials"))?;
         let arn = out.federated_user().map(|u| u.arn().to_string());
-        Ok(convert(c, arn))
+        convert(out.credentials(), arn)
     }
 
     pub fn get_session_token(
@@ -213,10 +210,7 @@ impl Sts {
             .rt
             .block_on(req.send())
             .map_err(|e| describe(e, "STS"))?;
-        let c = out
-            .credentials()
-            .ok_or_else(|| anyhow!("STS returned no credentials"))?;
-        Ok(convert(c, None))
+        convert(out.credentials(), None)
     }
 
     pub fn assume_role(
@@ -249,11 +243,8 @@ impl Sts {
             .rt
             .block_on(req.send())
             .map_err(|e| describe(e, "STS"))?;
-        let c = out
-            .credentials()
-            .ok_or_else(|| anyhow!("STS returned no credentials"))?;
         let arn = out.assumed_role_user().map(|u| u.arn().to_string());
-        Ok(convert(c, arn))
+        convert(out.credentials(), arn)
     }
 }
 
@@ -307,14 +298,19 @@ fn clamp_secs(d: Duration) -> i32 {
     d.as_secs().min(i32::MAX as u64) as i32
 }
 
-fn convert(c: &aws_sdk_sts::types::Credentials, arn: Option<String>) -> Credentials {
-    Credentials {
+/// The credentials an STS answer carries; an answer without them is an error.
+fn convert(
+    c: Option<&aws_sdk_sts::types::Credentials>,
+    arn: Option<String>,
+) -> Result<Credentials> {
+    let c = c.ok_or_else(|| anyhow!("STS returned no credentials"))?;
+    Ok(Credentials {
         access_key_id: c.access_key_id().to_string(),
         secret_access_key: c.secret_access_key().to_string(),
         session_token: c.session_token().to_string(),
         expiration: c.expiration().secs(),
         arn,
-    }
+    })
 }
 
 /// A service's refusal, kept as a type so that callers can tell codes apart.
