@@ -9,6 +9,7 @@ pub mod cmd;
 pub mod config;
 pub mod credentials;
 pub mod keys;
+pub mod private;
 pub mod shell;
 pub mod tty;
 pub mod util;
@@ -18,6 +19,8 @@ use std::process::ExitCode;
 
 /// Parse, run, report: the whole of `main`, kept here so that it is testable.
 pub fn main_entry(args: Vec<OsString>) -> ExitCode {
+    // Before anything reads a secret: no core dump of aws-as may ever hold one.
+    util::no_core_dumps();
     // A completion request from the shell's Tab. Only a look at the environment: nothing is
     // built on the way to `__hook` and `__label`, which run on every switch and activation.
     if std::env::var_os(cmd::completions::VAR).is_some()

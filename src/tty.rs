@@ -3,10 +3,11 @@
 //! Ctrl-C at the question.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, Read, Write};
 use std::os::fd::AsRawFd;
 use std::ptr;
 use std::sync::atomic::{AtomicI32, AtomicPtr, AtomicUsize, Ordering};
+use zeroize::Zeroizing;
 
 fn open() -> io::Result<File> {
     // ENXIO ("No such device or address") when the process has no controlling terminal.
@@ -18,19 +19,38 @@ pub fn available() -> bool {
     open().is_ok()
 }
 
-fn read_line(tty: &File) -> io::Result<String> {
-    let mut line = String::new();
-    if BufReader::new(tty).read_line(&mut line)? == 0 {
-        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "no answer"));
+/// One line from the terminal. The terminal is in canonical mode, so a read ends at the line's
+/// end and nothing after it is taken. Every buffer it passed through is wiped: the line may be a
+/// secret.
+fn read_line(tty: &File) -> io::Result<Zeroizing<String>> {
+    let mut bytes = Zeroizing::new(Vec::new());
+    let mut chunk = Zeroizing::new([0u8; 256]);
+    loop {
+        let n = match (&*tty).read(&mut chunk[..]) {
+            Ok(n) => n,
+            // A signal (Ctrl-Z, then fg) interrupted the read: ask the terminal again.
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            if bytes.is_empty() {
+                return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "no answer"));
+            }
+            break;
+        }
+        bytes.extend_from_slice(&chunk[..n]);
+        if bytes.ends_with(b"\n") || bytes.len() > 64 * 1024 {
+            break;
+        }
     }
-    while line.ends_with('\n') || line.ends_with('\r') {
-        line.pop();
+    while bytes.ends_with(b"\n") || bytes.ends_with(b"\r") {
+        bytes.pop();
     }
-    Ok(line)
+    Ok(Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned()))
 }
 
 /// Ask with the answer echoed as typed.
-pub fn ask(prompt: &str) -> io::Result<String> {
+pub fn ask(prompt: &str) -> io::Result<Zeroizing<String>> {
     let tty = open()?;
     let mut w = &tty;
     w.write_all(prompt.as_bytes())?;
@@ -134,7 +154,7 @@ impl Drop for Restore {
 /// Ask with echo off (the newline is still echoed), for secrets and passphrases. Whatever ends
 /// or stops the process at the question, the terminal is left as it was; after a stop (Ctrl-Z,
 /// then `fg`) echo goes off again and the question is asked again.
-pub fn ask_hidden(prompt: &str) -> io::Result<String> {
+pub fn ask_hidden(prompt: &str) -> io::Result<Zeroizing<String>> {
     let tty = open()?;
     let fd = tty.as_raw_fd();
     let mut saved: Box<libc::termios> = Box::new(unsafe { std::mem::zeroed() });

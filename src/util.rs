@@ -2,16 +2,16 @@
 
 use anyhow::{Context, Result, bail};
 use std::fs;
-use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-use std::path::Path;
+use std::io::{Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Seconds since the Unix epoch, now.
 pub fn now_epoch() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
         .unwrap_or(0)
 }
 
@@ -66,6 +66,8 @@ pub fn parse_duration(text: &str) -> Result<Duration> {
 
 /// Render a span of seconds the way the prompt and listings show it: `42m`, `3h05m`, `expired`.
 pub fn human_left(secs: i64) -> String {
+    // Large enough to say nothing useful; small enough for the arithmetic below.
+    let secs = secs.min(100 * 365 * 86400);
     if secs <= 0 {
         return "expired".to_string();
     }
@@ -79,6 +81,34 @@ pub fn human_left(secs: i64) -> String {
     }
 }
 
+/// Rows as aligned columns, two spaces apart, the last column unpadded. The padding is counted
+/// here rather than given to `format!` as a width, which panics past 65,535 (a profile name may
+/// be longer).
+pub fn table(rows: &[Vec<String>]) -> String {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|i| {
+            rows.iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| c.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            out.push_str(cell);
+            if i + 1 < row.len() {
+                let pad = widths[i] - cell.chars().count() + 2;
+                out.extend(std::iter::repeat_n(' ', pad));
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// Write requested data to stdout. Errors (EPIPE among them) propagate so that `main` can end
 /// quietly when the reader has gone, as `aws-as list | head` expects.
 pub fn print_stdout(text: &str) -> Result<()> {
@@ -88,25 +118,10 @@ pub fn print_stdout(text: &str) -> Result<()> {
     Ok(())
 }
 
-/// Create `dir` if needed and make it 0700 whatever the umask.
-pub fn private_dir(dir: &Path) -> Result<()> {
-    let ctx = || format!("could not create the directory {}", dir.display());
-    // Created 0700 (less the umask, which can only take away), then made exactly 0700.
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .with_context(ctx)?;
-    let meta = fs::metadata(dir).with_context(ctx)?;
-    if meta.permissions().mode() & 0o777 != 0o700 {
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).with_context(ctx)?;
-    }
-    Ok(())
-}
-
-/// Replace `path` atomically with `bytes`, given `mode`: readers see the old file or the new one,
-/// never a partial one, and the data is never readable by others on the way (the temp file is
-/// created with `mode` in the same directory, synced, then renamed over).
+/// Replace `path` atomically with `bytes`, given exactly `mode`: readers see the old file or the
+/// new one, never a partial one, and the data is never readable by others on the way (the temp
+/// file is created with `mode`, which is then set again because the umask may have taken bits
+/// away, in the same directory; synced; then renamed over).
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -114,14 +129,119 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     };
     let ctx = || format!("could not write {}", path.display());
     let mut tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
+        .prefix(crate::private::TMP_PREFIX)
         .permissions(fs::Permissions::from_mode(mode))
         .tempfile_in(dir)
+        .with_context(ctx)?;
+    tmp.as_file()
+        .set_permissions(fs::Permissions::from_mode(mode))
         .with_context(ctx)?;
     tmp.write_all(bytes).with_context(ctx)?;
     tmp.as_file().sync_all().with_context(ctx)?;
     tmp.persist(path).map_err(|e| e.error).with_context(ctx)?;
     Ok(())
+}
+
+/// A path the user gave in environment variable `var`: `None` when unset or empty. A leading `~`
+/// means HOME, as the AWS SDKs read `AWS_CONFIG_FILE`; any other relative path is refused, since
+/// it would mean something different in every directory the user runs aws-as from.
+pub fn user_path(var: &str) -> Result<Option<PathBuf>> {
+    let Some(value) = std::env::var_os(var).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let path = PathBuf::from(&value);
+    if let Ok(rest) = path.strip_prefix("~") {
+        let home = dirs::home_dir()
+            .with_context(|| format!("{var} starts with ~, but HOME is not set"))?;
+        return Ok(Some(home.join(rest)));
+    }
+    if path.is_relative() {
+        bail!(
+            "{var} is `{}`, a relative path; give an absolute one (or one starting with ~/)",
+            sanitize(&value.to_string_lossy())
+        );
+    }
+    Ok(Some(path))
+}
+
+/// An XDG base directory from `var`. The specification says a relative path there is invalid and
+/// must be ignored, so it is.
+pub fn xdg_dir(var: &str) -> Option<PathBuf> {
+    std::env::var_os(var)
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+}
+
+/// The text of the file at `path`, `None` when it does not exist. More than `limit` bytes is an
+/// error, so that a file such as /dev/zero ends with a message rather than all the memory.
+pub fn read_text(path: &Path, limit: u64) -> Result<Option<String>> {
+    let file = match fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        bail!("it is larger than {} MiB", limit >> 20);
+    }
+    Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+}
+
+/// A span of whole seconds as settings are written: `0s`, `90s`, `15m`, `1h30m`, `36h`.
+pub fn human_duration(secs: u64) -> String {
+    match (secs / 3600, secs / 60 % 60, secs % 60) {
+        (0, 0, s) => format!("{s}s"),
+        (0, m, 0) => format!("{m}m"),
+        (h, 0, 0) => format!("{h}h"),
+        (h, m, 0) => format!("{h}h{m}m"),
+        _ => format!("{secs}s"),
+    }
+}
+
+/// The core-file limit aws-as started with, put back for the commands it runs.
+static CORE_LIMIT: std::sync::OnceLock<libc::rlimit> = std::sync::OnceLock::new();
+
+/// aws-as holds secrets in memory (a decrypted long-term key, a session token): make sure no
+/// core dump of this process can ever contain them. Not dumpable also means that other processes
+/// of the same user may not ptrace it. Both are undone by exec for the programs aws-as runs;
+/// `restore_core_limit` puts the core-file limit back before it execs a command of the user's.
+pub fn no_core_dumps() {
+    // SAFETY: plain syscalls on this process's own attributes, with valid pointers.
+    unsafe {
+        libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        if libc::getrlimit(libc::RLIMIT_CORE, &mut lim) == 0 {
+            let _ = CORE_LIMIT.set(lim);
+            let none = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: lim.rlim_max,
+            };
+            libc::setrlimit(libc::RLIMIT_CORE, &none);
+        }
+    }
+}
+
+/// The core-file limit as it was before `no_core_dumps`, for a command about to replace aws-as.
+pub fn restore_core_limit() {
+    if let Some(lim) = CORE_LIMIT.get() {
+        // SAFETY: a valid rlimit for this process.
+        unsafe { libc::setrlimit(libc::RLIMIT_CORE, lim) };
+    }
+}
+
+/// The variables aws-as reads that hold secrets; no program aws-as starts gets them, except a
+/// credential_process (aws-config runs it), which may be aws-as itself and need them.
+pub const SECRET_VARS: &[&str] = &["AWS_AS_FILE_PASSPHRASE"];
+
+/// Remove `SECRET_VARS` from the environment of a program aws-as is about to start.
+pub fn scrub_secrets(cmd: &mut std::process::Command) {
+    for var in SECRET_VARS {
+        cmd.env_remove(var);
+    }
 }
 
 /// True when the error chain bottoms out in a broken pipe on our own output.
@@ -154,6 +274,18 @@ mod tests {
     fn sanitize_escapes_controls() {
         assert_eq!(sanitize("a\u{1b}[31mb"), "a\\u{1b}[31mb");
         assert_eq!(sanitize("plain ü"), "plain ü");
+    }
+
+    #[test]
+    fn tables_pad_by_hand() {
+        let long = "x".repeat(70_000);
+        let rows = vec![
+            vec!["NAME".to_string(), "KIND".into()],
+            vec![long.clone(), "role".into()],
+        ];
+        let out = table(&rows);
+        assert!(out.starts_with(&format!("NAME{}KIND\n", " ".repeat(70_000 - 4 + 2))));
+        assert!(out.ends_with(&format!("{long}  role\n")));
     }
 
     #[test]

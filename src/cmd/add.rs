@@ -51,7 +51,7 @@ fn from_environment() -> Result<Key> {
     match (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) {
         (Some(id), Some(secret)) => Ok(Key {
             aws_access_key_id: id,
-            aws_secret_access_key: secret,
+            aws_secret_access_key: secret.into(),
         }),
         _ => bail!("--from-env needs both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY set"),
     }
@@ -64,6 +64,6 @@ fn ask() -> Result<Key> {
     let secret = crate::tty::ask_hidden("Secret access key: ").context(no_terminal)?;
     Ok(Key {
         aws_access_key_id: id.trim().to_string(),
-        aws_secret_access_key: secret.trim().to_string(),
+        aws_secret_access_key: secret.trim().to_string().into(),
     })
 }

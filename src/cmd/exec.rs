@@ -39,6 +39,11 @@ pub fn run(name: &str, command: Vec<OsString>, args: &ObtainArgs) -> Result<()> 
     cmd.env_remove(Var::DefaultProfile.name());
     cmd.env_remove("_AWS_AS_PRISTINE");
     cmd.env_remove(super::RESOLVING);
+    cmd.env_remove(crate::credentials::HELD_LOCKS);
+    // The file store's passphrase is aws-as's to read, not the command's.
+    crate::util::scrub_secrets(&mut cmd);
+    // The command may dump core as it always could; only aws-as itself must not.
+    crate::util::restore_core_limit();
     let err = cmd.exec();
     // exec returns only on failure. 127 and 126 are what shells and env(1) return for a command
     // that is missing or cannot be run.

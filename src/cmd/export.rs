@@ -25,7 +25,7 @@ pub fn run(name: &str, format: ExportFormat, args: &ObtainArgs) -> Result<()> {
 /// The credentials in `format`, whole: nothing is printed unless all of it rendered.
 pub fn render(format: ExportFormat, chain: &Chain, creds: &Credentials) -> Result<String> {
     let vars = credential_vars(chain, creds);
-    let expiration = super::iso8601(creds.expiration);
+    let expiration = super::iso8601(creds.expiration).unwrap_or_default();
     let shell = |dialect: Dialect| {
         let stmts: Vec<Stmt> = vars
             .iter()

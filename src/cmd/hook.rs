@@ -54,7 +54,8 @@ pub fn run(shell: ShellName, args: Vec<OsString>) -> Result<()> {
     };
     let stmts = match target.as_deref() {
         None => vec![Stmt::Delegate],
-        Some("-") => clear_stmts(&Settings::load()?.prompt_format),
+        // Clearing needs only the prompt's format: no other setting may stop it.
+        Some("-") => clear_stmts(&Settings::prompt_format()?),
         Some(name) => {
             let settings = Settings::load()?;
             let (chain, creds) = super::credentials_for(name, &parsed.obtain, &settings)

@@ -45,7 +45,7 @@ pub fn run(only: Option<&str>, remove_plaintext: bool) -> Result<()> {
             name.clone(),
             Key {
                 aws_access_key_id: id.trim().to_string(),
-                aws_secret_access_key: secret.trim().to_string(),
+                aws_secret_access_key: secret.trim().to_string().into(),
             },
         ));
     }

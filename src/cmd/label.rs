@@ -9,16 +9,14 @@ use crate::util::print_stdout;
 use anyhow::Result;
 
 pub fn run(shell: ShellName) -> Result<()> {
-    let settings = Settings::load()?;
+    // Activation needs only the prompt's format: no other setting may stop it.
+    let format = Settings::prompt_format()?;
     let name = std::env::var("AWS_AS_IDENTITY")
         .ok()
         .filter(|n| !n.is_empty());
     let expires = std::env::var("AWS_AS_EXPIRATION")
         .ok()
         .and_then(|e| e.parse::<i64>().ok());
-    let label = label(
-        &settings.prompt_format,
-        name.as_deref().map(|n| (n, expires)),
-    );
+    let label = label(&format, name.as_deref().map(|n| (n, expires)));
     print_stdout(&Dialect::for_shell(shell).render(&[Stmt::Label(label)])?)
 }

@@ -2,7 +2,7 @@
 
 use crate::config::{Ambient, Profiles, Settings, chain::profile_kind, resolve};
 use crate::credentials::cache::Cache;
-use crate::util::{human_left, now_epoch, print_stdout, sanitize};
+use crate::util::{human_left, now_epoch, print_stdout, sanitize, table};
 use anyhow::Result;
 
 pub fn run() -> Result<()> {
@@ -11,17 +11,22 @@ pub fn run() -> Result<()> {
     let cache = Cache::from_env()?;
     let ambient = Ambient::from_env();
     let active = std::env::var("AWS_AS_IDENTITY").unwrap_or_default();
-    let mut rows: Vec<[String; 4]> = Vec::new();
+    let mut rows: Vec<Vec<String>> = vec![
+        ["  NAME", "KIND", "KEYS", "CREDENTIALS"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    let margin = settings.refresh_margin.as_secs() as i64;
     for name in profiles.names() {
         let kind = profile_kind(&profiles, &name);
         let state = match resolve(&profiles, &name, &ambient) {
             Err(_) => "not usable (aws-as use NAME says why)".to_string(),
             Ok(mut chain) => {
-                crate::credentials::discovery::apply_cached(&mut chain, &cache);
+                crate::credentials::discovery::apply_cached(&mut chain, &cache)?;
                 let target = chain.steps().last().map(|s| s.key().to_string());
-                match target.and_then(|k| cache.read(&k)) {
+                match target.map(|k| cache.read(&k)).transpose()?.flatten() {
                     None => "-".to_string(),
-                    Some(e) if e.fresh(settings.refresh_margin.as_secs() as i64) => {
+                    Some(e) if e.fresh(margin) => {
                         format!("cached, {} left", human_left(e.expiration - now_epoch()))
                     }
                     Some(_) => "expired".to_string(),
@@ -29,32 +34,14 @@ pub fn run() -> Result<()> {
             }
         };
         let marker = if name == active { "* " } else { "  " };
-        rows.push([
+        rows.push(vec![
             format!("{marker}{}", sanitize(&name)),
             kind.to_string(),
             keys_home(&profiles, &name),
             state,
         ]);
     }
-    let w0 = rows
-        .iter()
-        .map(|r| r[0].chars().count())
-        .max()
-        .unwrap_or(0)
-        .max(6);
-    let w1 = rows.iter().map(|r| r[1].len()).max().unwrap_or(0).max(4);
-    let w2 = rows.iter().map(|r| r[2].len()).max().unwrap_or(0).max(4);
-    let mut out = format!(
-        "{:w0$}  {:w1$}  {:w2$}  CREDENTIALS\n",
-        "  NAME", "KIND", "KEYS"
-    );
-    for r in rows {
-        out.push_str(&format!(
-            "{:w0$}  {:w1$}  {:w2$}  {}\n",
-            r[0], r[1], r[2], r[3]
-        ));
-    }
-    print_stdout(&out)
+    print_stdout(&table(&rows))
 }
 
 /// Where a profile's own long-term keys live: a key store (which wins), the plaintext files, or

@@ -433,7 +433,9 @@ fn launch(commands: &mut impl Iterator<Item = Vec<String>>, link: &str) -> Resul
         if !argv[1..].iter().any(|a| a.contains("%s")) {
             args.push(link.to_string());
         }
-        match Command::new(&argv[0])
+        let mut cmd = Command::new(&argv[0]);
+        crate::util::scrub_secrets(&mut cmd);
+        match cmd
             .args(&args)
             .stdin(Stdio::null())
             .stdout(stderr_as_stdout())

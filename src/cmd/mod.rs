@@ -65,6 +65,9 @@ pub(crate) fn request(args: &ObtainArgs) -> Result<Request> {
             if d.as_secs() < 900 {
                 bail!("--duration {text} is too short: STS grants 15m (900 seconds) at least");
             }
+            if d.as_secs() > 36 * 3600 {
+                bail!("--duration {text} is too long: STS grants 36h at most");
+            }
             Some(d)
         }
     };
@@ -88,7 +91,10 @@ pub(crate) fn credentials_for(
 pub(crate) fn chain_for(name: &str) -> Result<Chain> {
     enter(name)?;
     let profiles = Profiles::load()?;
-    resolve(&profiles, name, &Ambient::from_env())
+    let chain = resolve(&profiles, name, &Ambient::from_env())?;
+    // SAFETY: as in `enter`, no other thread exists yet.
+    unsafe { crate::credentials::hold_locks_of(&chain)? };
+    Ok(chain)
 }
 
 /// Obtain the credentials for a chain from `chain_for`, for a command that looks at the chain
@@ -130,9 +136,11 @@ fn enter(name: &str) -> Result<()> {
 }
 
 /// `2026-11-21T08:00:00Z`: ISO 8601 in UTC, as AWS_CREDENTIAL_EXPIRATION and credential_process
-/// expect.
-pub(crate) fn iso8601(epoch: i64) -> String {
+/// expect. `None` for a time no credentials can have (before 1970, or past 9999), never 1970.
+pub(crate) fn iso8601(epoch: i64) -> Option<String> {
+    if !(0..=253_402_300_799).contains(&epoch) {
+        return None;
+    }
     chrono::DateTime::from_timestamp(epoch, 0)
-        .unwrap_or_default()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }

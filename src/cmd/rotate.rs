@@ -34,7 +34,7 @@ pub fn run(name: &str, args: &ObtainArgs) -> Result<()> {
         let file = CredentialsFile::read()?;
         let probe = Key {
             aws_access_key_id: old_id.clone(),
-            aws_secret_access_key: "x".into(),
+            aws_secret_access_key: String::from("x").into(),
         };
         with_new_keys(&file.text, name, &old_id, &probe).map_err(|e| {
             anyhow!("could not rotate the keys of `{name}`: {e:#}; nothing was changed")

@@ -16,22 +16,24 @@ pub fn run(verify: bool, json: bool) -> Result<()> {
         }
         return print_stdout(if json { "{\"identity\":null}\n" } else { "-\n" });
     };
+    // An expiry the variable can't hold for real (a hand-set one, years off) is no expiry.
     let expiration: Option<i64> = std::env::var("AWS_AS_EXPIRATION")
         .ok()
-        .and_then(|v| v.parse().ok());
+        .and_then(|v| v.parse().ok())
+        .filter(|e: &i64| super::iso8601(*e).is_some());
     let (arn, verified) = if verify {
         (Some(verified_arn(&identity)?), true)
     } else {
         (arn_of(&identity), false)
     };
     let account = arn.as_deref().and_then(account_of);
-    let left = expiration.map(|e| e - now_epoch());
+    let left = expiration.map(|e| e.saturating_sub(now_epoch()));
     if json {
         let v = serde_json::json!({
             "identity": identity,
             "arn": arn,
             "account": account,
-            "expiration": expiration.map(super::iso8601),
+            "expiration": expiration.and_then(super::iso8601),
             "expiration_epoch": expiration,
             "seconds_left": left.map(|l| l.max(0)),
             "expired": left.is_some_and(|l| l <= 0),
@@ -53,7 +55,8 @@ pub fn run(verify: bool, json: bool) -> Result<()> {
         } else {
             "expired".into()
         };
-        out.push_str(&format!("expires   {} ({left})\n", super::iso8601(exp)));
+        let at = super::iso8601(exp).unwrap_or_default();
+        out.push_str(&format!("expires   {at} ({left})\n"));
     }
     print_stdout(&out)
 }
@@ -84,7 +87,7 @@ fn chain_of(identity: &str) -> Result<Chain> {
 fn cached_creds(chain: &Chain) -> Option<Credentials> {
     let mut lenient = Settings::load().ok()?;
     lenient.refresh_margin = std::time::Duration::ZERO;
-    cached(chain, &Cache::from_env().ok()?, &lenient)
+    cached(chain, &Cache::from_env().ok()?, &lenient).ok()?
 }
 
 /// The ARN recorded in the cache for the credentials that are in the environment now, if the

@@ -13,7 +13,10 @@ pub fn credential_vars(chain: &Chain, creds: &Credentials) -> Vec<(Var, String)>
         (Var::AccessKeyId, creds.access_key_id.clone()),
         (Var::SecretAccessKey, creds.secret_access_key.clone()),
         (Var::SessionToken, creds.session_token.clone()),
-        (Var::CredentialExpiration, super::iso8601(creds.expiration)),
+        (
+            Var::CredentialExpiration,
+            super::iso8601(creds.expiration).unwrap_or_default(),
+        ),
     ];
     if let Some(region) = &chain.region {
         vars.push((Var::Region, region.clone()));

@@ -242,6 +242,22 @@ fn suggestion(profiles: &Profiles, name: &str) -> String {
 
 /// Resolve profile `name` into a chain.
 pub fn resolve(profiles: &Profiles, name: &str, ambient: &Ambient) -> Result<Chain> {
+    resolve_from(profiles, name, ambient, &mut Vec::new())
+}
+
+/// `resolve`, with the profiles that lead here: every path through resolution records what it
+/// visits, so that no loop of any shape (a federation's source_profile coming back to it,
+/// among others) can recurse until the stack runs out.
+fn resolve_from(
+    profiles: &Profiles,
+    name: &str,
+    ambient: &Ambient,
+    leading: &mut Vec<String>,
+) -> Result<Chain> {
+    if leading.iter().any(|v| v == name) {
+        leading.push(name.to_string());
+        bail!("the source_profile chain loops: {}", leading.join(" -> "));
+    }
     if !valid_profile_name(name) {
         bail!(
             "`{name}` is not a valid profile name: the AWS SDKs only accept letters, digits and _-/.%@:+"
@@ -257,7 +273,8 @@ pub fn resolve(profiles: &Profiles, name: &str, ambient: &Ambient) -> Result<Cha
     if let Some(target) = profiles.get(name)
         && target.get("federation_name").is_some()
     {
-        return resolve_federation(profiles, name, target, ambient);
+        leading.push(name.to_string());
+        return resolve_federation(profiles, name, target, ambient, leading);
     }
 
     let mut hops_rev: Vec<RoleHop> = Vec::new();
@@ -303,9 +320,18 @@ pub fn resolve(profiles: &Profiles, name: &str, ambient: &Ambient) -> Result<Cha
                 .to_string();
             let duration_seconds = match get(profile, "duration_seconds") {
                 None => None,
-                Some(v) => Some(v.parse::<i32>().map_err(|_| {
-                    anyhow!("profile `{current}` has duration_seconds = {v}, which is not a number of seconds")
-                })?),
+                // AssumeRole takes 900 seconds to 12 hours.
+                Some(v) => Some(
+                    v.parse::<i32>()
+                        .ok()
+                        .filter(|d| (900..=43200).contains(d))
+                        .ok_or_else(|| {
+                            anyhow!(
+                                "profile `{current}` has duration_seconds = {v}; AssumeRole takes \
+                                 900 to 43200 seconds"
+                            )
+                        })?,
+                ),
             };
             hops_rev.push(RoleHop {
                 profile: current.clone(),
@@ -453,6 +479,7 @@ fn resolve_federation(
     name: &str,
     target: &Profile,
     ambient: &Ambient,
+    leading: &mut Vec<String>,
 ) -> Result<Chain> {
     if target.get("role_arn").is_some() {
         bail!("profile `{name}` sets both federation_name and role_arn; keep one");
@@ -484,7 +511,7 @@ fn resolve_federation(
                      aws_access_key_id and aws_secret_access_key, or a source_profile with them"
                 );
             };
-            let source = resolve(profiles, src, ambient)
+            let source = resolve_from(profiles, src, ambient, leading)
                 .with_context(|| format!("profile `{name}` names source_profile `{src}`"))?;
             if !source.hops.is_empty()
                 || source.federation.is_some()
@@ -677,6 +704,26 @@ impl Step {
             | Step::Role { key, .. }
             | Step::Federation { key, .. }
             | Step::Source { key, .. } => key,
+        }
+    }
+
+    /// The profile whose settings this step carries out.
+    pub fn profile<'a>(&'a self, chain: &'a Chain) -> &'a str {
+        match self {
+            Step::Session { profile, .. }
+            | Step::Federation { profile, .. }
+            | Step::Source { profile, .. } => profile,
+            Step::Role { index, .. } => &chain.hops[*index].profile,
+        }
+    }
+
+    /// What the cache records as the entry's kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Step::Session { .. } => "session",
+            Step::Role { .. } => "role",
+            Step::Federation { .. } => "federation",
+            Step::Source { .. } => "source",
         }
     }
 }

@@ -78,7 +78,10 @@ pub fn with_new_keys(text: &str, profile: &str, old_id: &str, key: &Key) -> Resu
         if property(line, SECRET).is_some() {
             secrets += 1;
             let prefix = &line[..line.find('=').expect("a property line has =") + 1];
-            return Some(Some(format!("{prefix} {}", key.aws_secret_access_key)));
+            return Some(Some(format!(
+                "{prefix} {}",
+                key.aws_secret_access_key.as_str()
+            )));
         }
         None
     });
@@ -154,7 +157,7 @@ mod tests {
     fn replaces_keys_in_place() {
         let key = Key {
             aws_access_key_id: "AKIANEW0000000000000".into(),
-            aws_secret_access_key: "newsecret".into(),
+            aws_secret_access_key: String::from("newsecret").into(),
         };
         let out = with_new_keys(TEXT, "default", "AKIADEFAULT", &key).unwrap();
         assert_eq!(

@@ -25,6 +25,10 @@ pub struct Settings {
     pub signin_url: Option<String>,
     /// The console page `login` lands on, instead of the partition's own.
     pub console_url: Option<String>,
+    /// The longest aws-as waits for another aws-as process that is getting the same credentials.
+    pub lock_timeout: Duration,
+    /// The longest `mfa_process` may take to print a code.
+    pub mfa_timeout: Duration,
 }
 
 /// `prompt_format`, parsed: text with `{name}` (the identity, `-` when none is active) and at most
@@ -109,8 +113,44 @@ impl Default for Settings {
             key_verify_timeout: Duration::from_secs(30),
             signin_url: None,
             console_url: None,
+            lock_timeout: Duration::from_secs(60),
+            mfa_timeout: Duration::from_secs(60),
         }
     }
+}
+
+const MINUTE: u64 = 60;
+const HOUR: u64 = 3600;
+
+/// The range each duration setting may take: what STS accepts for lifetimes, and what makes
+/// sense for waits. A value outside it is refused, so that no setting reaches the SDK (whose
+/// timers panic on durations near `u64::MAX`) or STS with a value they would choke on.
+const RANGES: &[(&str, u64, u64)] = &[
+    // GetSessionToken grants 15 minutes to 36 hours.
+    ("session_duration", 15 * MINUTE, 36 * HOUR),
+    ("refresh_margin", 0, 12 * HOUR),
+    ("sts_timeout", 1, 10 * MINUTE),
+    ("key_verify_timeout", 1, 10 * MINUTE),
+    ("lock_timeout", 1, HOUR),
+    ("mfa_timeout", 1, HOUR),
+];
+
+/// `text` as a duration within the range `RANGES` gives `name`.
+fn bounded(name: &str, text: &str) -> Result<Duration> {
+    let d = parse_duration(text).with_context(|| name.to_string())?;
+    let (_, min, max) = RANGES
+        .iter()
+        .find(|(n, ..)| *n == name)
+        .expect("every duration setting has a range");
+    if d.as_secs() < *min || d.as_secs() > *max {
+        bail!(
+            "{name}: `{}` is out of range; use {} to {}",
+            crate::util::sanitize(text),
+            crate::util::human_duration(*min),
+            crate::util::human_duration(*max)
+        );
+    }
+    Ok(d)
 }
 
 #[derive(Deserialize, Default)]
@@ -124,50 +164,81 @@ struct RawSettings {
     key_verify_timeout: Option<String>,
     signin_url: Option<String>,
     console_url: Option<String>,
+    lock_timeout: Option<String>,
+    mfa_timeout: Option<String>,
 }
 
-pub fn config_path() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("AWS_AS_CONFIG").filter(|p| !p.is_empty()) {
-        return Some(PathBuf::from(path));
+/// `$AWS_AS_CONFIG`, else `$XDG_CONFIG_HOME/aws-as/config.toml`, else
+/// `~/.config/aws-as/config.toml`; `None` with no HOME to find it in.
+pub fn config_path() -> Result<Option<PathBuf>> {
+    if let Some(path) = crate::util::user_path("AWS_AS_CONFIG")? {
+        return Ok(Some(path));
     }
-    let base = match std::env::var_os("XDG_CONFIG_HOME").filter(|p| !p.is_empty()) {
-        Some(dir) => PathBuf::from(dir),
-        None => dirs::home_dir()?.join(".config"),
+    let base = match crate::util::xdg_dir("XDG_CONFIG_HOME") {
+        Some(dir) => dir,
+        None => match dirs::home_dir() {
+            Some(home) => home.join(".config"),
+            None => return Ok(None),
+        },
     };
-    Some(base.join("aws-as").join("config.toml"))
+    Ok(Some(base.join("aws-as").join("config.toml")))
+}
+
+/// The settings file's path and text, `None` when there is none. It is at most 1 MiB: a settings
+/// file is a few lines, and a larger one is a mistake (or /dev/zero).
+fn read_file() -> Result<Option<(PathBuf, String)>> {
+    let Some(path) = config_path()? else {
+        return Ok(None);
+    };
+    let text = crate::util::read_text(&path, 1 << 20)
+        .with_context(|| format!("could not read {}", path.display()))?;
+    Ok(text.map(|t| (path, t)))
 }
 
 impl Settings {
     pub fn load() -> Result<Settings> {
-        let Some(path) = config_path() else {
+        let Some((path, text)) = read_file()? else {
             return Ok(Settings::default());
         };
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(Settings::default());
-            }
-            Err(err) => {
-                return Err(err).with_context(|| format!("could not read {}", path.display()));
-            }
-        };
         Self::parse(&text).with_context(|| format!("could not read {}", path.display()))
+    }
+
+    /// Only `prompt_format`, for what needs nothing else: clearing the identity and activation
+    /// must not fail over a setting they don't use (an unknown key, a bad timeout).
+    pub fn prompt_format() -> Result<PromptFormat> {
+        let Some((path, text)) = read_file()? else {
+            return Ok(PromptFormat::default());
+        };
+        let ctx = || format!("could not read {}", path.display());
+        let table: toml::Table = toml::from_str(&text).with_context(ctx)?;
+        match table.get("prompt_format") {
+            None => Ok(PromptFormat::default()),
+            Some(toml::Value::String(v)) => PromptFormat::parse(v)
+                .context("prompt_format")
+                .with_context(ctx),
+            Some(_) => {
+                Err(anyhow::anyhow!("prompt_format: a string is expected")).with_context(ctx)
+            }
+        }
     }
 
     pub fn parse(text: &str) -> Result<Settings> {
         let raw: RawSettings = toml::from_str(text)?;
         let mut settings = Settings::default();
         if let Some(v) = raw.session_duration {
-            settings.session_duration = parse_duration(&v).context("session_duration")?;
+            settings.session_duration = bounded("session_duration", &v)?;
         }
         if let Some(v) = raw.refresh_margin {
-            settings.refresh_margin = parse_duration(&v).context("refresh_margin")?;
+            settings.refresh_margin = bounded("refresh_margin", &v)?;
         }
         if let Some(v) = raw.sts_timeout {
-            settings.sts_timeout = parse_duration(&v).context("sts_timeout")?;
-            if settings.sts_timeout.is_zero() {
-                bail!("sts_timeout must be more than zero");
-            }
+            settings.sts_timeout = bounded("sts_timeout", &v)?;
+        }
+        if let Some(v) = raw.lock_timeout {
+            settings.lock_timeout = bounded("lock_timeout", &v)?;
+        }
+        if let Some(v) = raw.mfa_timeout {
+            settings.mfa_timeout = bounded("mfa_timeout", &v)?;
         }
         if let Some(v) = raw.prompt_format {
             settings.prompt_format = PromptFormat::parse(&v).context("prompt_format")?;
@@ -176,7 +247,7 @@ impl Settings {
             settings.keys_backend = Some(crate::keys::Backend::parse(&v).context("keys_backend")?);
         }
         if let Some(v) = raw.key_verify_timeout {
-            settings.key_verify_timeout = parse_duration(&v).context("key_verify_timeout")?;
+            settings.key_verify_timeout = bounded("key_verify_timeout", &v)?;
         }
         if let Some(v) = raw.signin_url {
             check_web_url(&v, false).context("signin_url")?;

@@ -1,21 +1,36 @@
-//! The credential cache: one JSON file per identity step in a 0700 directory, each 0600 and
-//! written atomically (temp file in the same directory, fsync, rename). A sidecar `.lock` file per
-//! entry serialises check, fetch and store across processes.
+//! The credential cache: one JSON file per identity step in a private directory (see
+//! `crate::private` for what aws-as trusts there), each 0600 and written atomically. A sidecar
+//! `.lock` file per entry serialises check, fetch and store across processes, and a `.fail` file
+//! hands the holder's failure to the processes that waited for it.
+//!
+//! aws-as's files are marked by their names: a key is 32 lowercase hex digits (a digest), and
+//! the files are `KEY.json` (an entry), `KEY.mfa` (a remembered MFA device), `KEY.lock` and
+//! `KEY.fail`, plus `.aws-as-tmp-*` while one is being written. `cache list` shows only entries,
+//! and `cache clear` removes only files of those shapes that belong to the user.
 
+use crate::private::{Lock, PrivateDir, Purpose, TMP_PREFIX};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
-use std::fs::{self, File, OpenOptions};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 const FORMAT_VERSION: u32 = 1;
+
+/// The largest entry aws-as writes is well under this (a session token is at most 16 KiB).
+const ENTRY_LIMIT: usize = 64 * 1024;
+
+const PURPOSE: Purpose = Purpose {
+    what: "the cache directory",
+    moved_by: "AWS_AS_CACHE_DIR",
+};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Entry {
     pub version: u32,
     /// The profile whose step produced this entry.
     pub profile: String,
-    /// `session` (GetSessionToken) or `role` (AssumeRole).
+    /// `session` (GetSessionToken), `role` (AssumeRole), `federation` or `source`.
     pub kind: String,
     #[serde(default)]
     pub arn: Option<String>,
@@ -42,7 +57,19 @@ impl Entry {
 
     /// Still usable for at least `margin` seconds.
     pub fn fresh(&self, margin: i64) -> bool {
-        self.expiration - margin > crate::util::now_epoch()
+        self.expiration.saturating_sub(margin) > crate::util::now_epoch()
+    }
+
+    /// An entry as read from disk, used only when it is one aws-as would have written: its
+    /// credentials pass the same check as an STS answer (so an expiry of `i64::MIN`, or one
+    /// years ahead, is no entry at all) and its profile name is one.
+    fn parse(bytes: &[u8]) -> Option<Entry> {
+        let entry: Entry = serde_json::from_slice(bytes).ok()?;
+        let creds = super::Credentials::from(entry.clone());
+        let usable = entry.version == FORMAT_VERSION
+            && crate::config::chain::valid_profile_name(&entry.profile)
+            && creds.check(crate::util::now_epoch()).is_ok();
+        usable.then_some(entry)
     }
 }
 
@@ -55,157 +82,212 @@ pub struct MfaNote {
     pub serial: Option<String>,
 }
 
-pub struct Cache {
-    dir: PathBuf,
+/// A step's failure, kept for the processes that waited on its lock.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Failure {
+    /// When it happened, in nanoseconds since the Unix epoch.
+    pub at_ns: u64,
+    pub pid: u32,
+    /// The failure as the holder reported it (which holds no secret: see `sts::AwsError`).
+    pub message: String,
 }
 
-/// Holds an entry's lock until dropped.
-pub struct Lock {
-    _file: File,
+pub struct Cache {
+    path: PathBuf,
+    /// The directory, checked once per run.
+    dir: OnceLock<PrivateDir>,
+}
+
+/// A file name of aws-as's cache: `KEY.EXT` with a 32-hex-digit key, or a temporary file.
+fn ours(name: &str, extensions: &[&str]) -> Option<String> {
+    let (key, ext) = name.split_once('.')?;
+    (key.len() == 32
+        && key.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        && extensions.contains(&ext))
+    .then(|| key.to_string())
+}
+
+fn nanos(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
 }
 
 impl Cache {
     /// `$AWS_AS_CACHE_DIR`, else `$XDG_CACHE_HOME/aws-as`, else `~/.cache/aws-as`.
     pub fn from_env() -> Result<Cache> {
-        if let Some(dir) = std::env::var_os("AWS_AS_CACHE_DIR").filter(|d| !d.is_empty()) {
-            return Ok(Cache {
-                dir: PathBuf::from(dir),
-            });
+        if let Some(dir) = crate::util::user_path("AWS_AS_CACHE_DIR")? {
+            return Ok(Cache::at(dir));
         }
-        let base = match std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
-            Some(dir) => PathBuf::from(dir),
+        let base = match crate::util::xdg_dir("XDG_CACHE_HOME") {
+            Some(dir) => dir,
             None => dirs::home_dir()
                 .context("could not find the cache directory: set HOME or AWS_AS_CACHE_DIR")?
                 .join(".cache"),
         };
-        Ok(Cache {
-            dir: base.join("aws-as"),
-        })
+        Ok(Cache::at(base.join("aws-as")))
     }
 
     pub fn at(dir: impl Into<PathBuf>) -> Cache {
-        Cache { dir: dir.into() }
+        Cache {
+            path: dir.into(),
+            dir: OnceLock::new(),
+        }
     }
 
     pub fn dir(&self) -> &Path {
-        &self.dir
+        &self.path
     }
 
-    fn entry_path(&self, key: &str) -> PathBuf {
-        self.dir.join(format!("{key}.json"))
+    /// The directory when it exists, checked; reading never creates it.
+    fn existing(&self) -> Result<Option<&PrivateDir>> {
+        if let Some(dir) = self.dir.get() {
+            return Ok(Some(dir));
+        }
+        Ok(PrivateDir::existing(&self.path, PURPOSE)?.map(|d| self.dir.get_or_init(|| d)))
     }
 
-    fn ensure_dir(&self) -> Result<()> {
-        crate::util::private_dir(&self.dir).with_context(|| {
-            format!(
-                "could not create the cache directory {}",
-                self.dir.display()
-            )
-        })
+    /// The directory, made when missing.
+    fn created(&self) -> Result<&PrivateDir> {
+        if let Some(dir) = self.dir.get() {
+            return Ok(dir);
+        }
+        let dir = PrivateDir::create(&self.path, PURPOSE)?;
+        Ok(self.dir.get_or_init(|| dir))
     }
 
-    /// The entry for `key`, if it exists and parses. A corrupt or truncated file is a miss; the
-    /// next store replaces it.
-    pub fn read(&self, key: &str) -> Option<Entry> {
-        let bytes = fs::read(self.entry_path(key)).ok()?;
-        let entry: Entry = serde_json::from_slice(&bytes).ok()?;
-        (entry.version == FORMAT_VERSION).then_some(entry)
+    /// The entry for `key`, if there is a usable one. A damaged or unusable entry is a miss, and
+    /// the next store replaces it; one aws-as did not write (another owner, another mode, a
+    /// symlink) is an error that says so.
+    pub fn read(&self, key: &str) -> Result<Option<Entry>> {
+        let Some(dir) = self.existing()? else {
+            return Ok(None);
+        };
+        Ok(dir
+            .read(&format!("{key}.json"), ENTRY_LIMIT)?
+            .and_then(|bytes| Entry::parse(&bytes)))
     }
 
     /// Store atomically: readers see the old file or the new one, never a partial one, and the
-    /// data is never readable by others (the temp file is created 0600).
+    /// data is never readable by others. A stored entry clears the step's failure record.
     pub fn write(&self, key: &str, entry: &Entry) -> Result<()> {
-        self.ensure_dir()?;
+        let dir = self.created()?;
         let mut bytes = serde_json::to_vec(entry)?;
         bytes.push(b'\n');
-        crate::util::write_atomic(&self.entry_path(key), &bytes, 0o600)
-            .with_context(|| format!("could not write the cache in {}", self.dir.display()))
+        dir.write(&format!("{key}.json"), &bytes)
+            .with_context(|| format!("could not write the cache in {}", self.path.display()))?;
+        let _ = dir.remove(&format!("{key}.fail"));
+        Ok(())
     }
 
-    /// Take the entry's exclusive lock, waiting for another aws-as process that holds it.
-    pub fn lock(&self, key: &str) -> Result<Lock> {
-        self.ensure_dir()?;
-        let path = self.dir.join(format!("{key}.lock"));
-        let ctx = || format!("could not lock {}", path.display());
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .mode(0o600)
-            .open(&path)
-            .with_context(ctx)?;
-        file.lock().with_context(ctx)?;
-        Ok(Lock { _file: file })
+    /// Take the entry's exclusive lock, waiting at most `limit` for another aws-as process that
+    /// holds it. `what` names what the lock guards, for the message while waiting.
+    pub fn lock(&self, key: &str, limit: Duration, what: &str) -> Result<Lock> {
+        self.created()?.lock(&format!("{key}.lock"), limit, what)
     }
 
-    /// Every entry file, with its key; unreadable ones come back as `None`.
-    pub fn entries(&self) -> Result<Vec<(String, Option<Entry>)>> {
-        let rd = match fs::read_dir(&self.dir) {
-            Ok(rd) => rd,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => {
-                return Err(e).with_context(|| format!("could not read {}", self.dir.display()));
-            }
+    /// Keep `err` as the step's failure for the processes waiting on its lock. Best effort: a
+    /// failure to record one only means that they make the call themselves.
+    pub fn record_failure(&self, key: &str, err: &anyhow::Error) {
+        let failure = Failure {
+            at_ns: nanos(SystemTime::now()),
+            pid: std::process::id(),
+            message: super::sts::excerpt(&format!("{err:#}"), 1000),
+        };
+        if let (Ok(dir), Ok(bytes)) = (self.created(), serde_json::to_vec(&failure)) {
+            let _ = dir.write(&format!("{key}.fail"), &bytes);
+        }
+    }
+
+    /// The step's failure, if it was recorded after `since` (while this process waited).
+    pub fn failure_since(&self, key: &str, since: SystemTime) -> Option<Failure> {
+        let bytes = self
+            .existing()
+            .ok()??
+            .read(&format!("{key}.fail"), 8192)
+            .ok()??;
+        let failure: Failure = serde_json::from_slice(&bytes).ok()?;
+        (failure.at_ns >= nanos(since)).then_some(failure)
+    }
+
+    /// Every entry with its key, sorted, or why it can't be used.
+    pub fn entries(&self) -> Result<Vec<(String, Result<Entry, String>)>> {
+        let Some(dir) = self.existing()? else {
+            return Ok(Vec::new());
         };
         let mut out = Vec::new();
-        for dirent in rd {
-            let dirent = dirent?;
-            let name = dirent.file_name().to_string_lossy().into_owned();
-            if let Some(key) = name.strip_suffix(".json").filter(|k| !k.starts_with('.')) {
-                let entry = self.read(key);
-                out.push((key.to_string(), entry));
-            }
+        for name in dir.names()? {
+            let Some(key) = ours(&name, &["json"]) else {
+                continue;
+            };
+            let entry = match dir.read(&name, ENTRY_LIMIT) {
+                Ok(Some(bytes)) => {
+                    Entry::parse(&bytes).ok_or_else(|| "unusable (replaced on next use)".into())
+                }
+                Ok(None) => continue,
+                Err(e) => Err(format!("{e:#}")),
+            };
+            out.push((key, entry));
         }
-        out.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(out)
     }
 
-    /// The MFA device found for the keys behind `key` (see `discovery`): `Some(None)` when the
-    /// lookup found none.
-    pub fn read_mfa_note(&self, key: &str) -> Option<MfaNote> {
-        let bytes = fs::read(self.dir.join(format!("{key}.mfa"))).ok()?;
-        serde_json::from_slice(&bytes).ok()
+    /// The MFA device found for the keys behind `key` (see `discovery`).
+    pub fn read_mfa_note(&self, key: &str) -> Result<Option<MfaNote>> {
+        let Some(dir) = self.existing()? else {
+            return Ok(None);
+        };
+        Ok(dir
+            .read(&format!("{key}.mfa"), 8192)?
+            .and_then(|bytes| serde_json::from_slice::<MfaNote>(&bytes).ok())
+            .filter(|n| n.serial.as_deref().is_none_or(super::valid_arn)))
     }
 
     pub fn write_mfa_note(&self, key: &str, note: &MfaNote) -> Result<()> {
-        self.ensure_dir()?;
         let mut bytes = serde_json::to_vec(note)?;
         bytes.push(b'\n');
-        crate::util::write_atomic(&self.dir.join(format!("{key}.mfa")), &bytes, 0o600)
-            .with_context(|| format!("could not write the cache in {}", self.dir.display()))
+        self.created()?
+            .write(&format!("{key}.mfa"), &bytes)
+            .with_context(|| format!("could not write the cache in {}", self.path.display()))
     }
 
-    /// Remove MFA notes: every one, or those of profile `name`. Returns how many.
-    pub fn clear_mfa_notes(&self, name: Option<&str>) -> Result<usize> {
-        let Ok(rd) = fs::read_dir(&self.dir) else {
+    /// Remove aws-as's cached credentials, remembered MFA devices and failure records: every
+    /// one, or only those of profile `name`. Temporary files left by an aws-as that was killed
+    /// while writing go too (they may hold credentials). Lock files stay: another process may be
+    /// holding one. Returns how many credentials were removed.
+    pub fn clear(&self, name: Option<&str>) -> Result<usize> {
+        let Some(dir) = self.existing()? else {
             return Ok(0);
         };
         let mut removed = 0;
-        for dirent in rd.flatten() {
-            let path = dirent.path();
-            if path.extension().is_none_or(|x| x != "mfa") {
+        for file in dir.names()? {
+            if !dir.owns_file(&file) {
                 continue;
             }
-            let theirs = fs::read(&path)
-                .ok()
-                .and_then(|b| serde_json::from_slice::<MfaNote>(&b).ok())
-                .is_some_and(|n| Some(n.profile.as_str()) == name);
-            if name.is_none() || theirs {
-                fs::remove_file(&path)
-                    .with_context(|| format!("could not remove {}", path.display()))?;
-                removed += 1;
+            let whose = |bytes: Option<Vec<u8>>| -> Option<String> {
+                let v: serde_json::Value = serde_json::from_slice(&bytes?).ok()?;
+                v["profile"].as_str().map(str::to_owned)
+            };
+            let remove = if file.starts_with(TMP_PREFIX) {
+                true
+            } else if ours(&file, &["json", "mfa"]).is_some() {
+                match name {
+                    None => true,
+                    Some(n) => {
+                        whose(dir.read(&file, ENTRY_LIMIT).ok().flatten()).as_deref() == Some(n)
+                    }
+                }
+            } else {
+                ours(&file, &["fail"]).is_some() && name.is_none()
+            };
+            if remove {
+                dir.remove(&file)?;
+                if file.ends_with(".json") && !file.starts_with(TMP_PREFIX) {
+                    removed += 1;
+                }
             }
         }
         Ok(removed)
-    }
-
-    pub fn remove(&self, key: &str) -> Result<()> {
-        let path = self.entry_path(key);
-        match fs::remove_file(&path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(e).with_context(|| format!("could not remove {}", path.display())),
-        }
     }
 }
 
@@ -213,7 +295,10 @@ impl Cache {
 mod tests {
     use super::*;
     use crate::credentials::Credentials;
+    use std::fs;
     use std::os::unix::fs::PermissionsExt;
+
+    const KEY: &str = "0123456789abcdef0123456789abcdef";
 
     fn creds(exp: i64) -> Credentials {
         Credentials {
@@ -226,49 +311,86 @@ mod tests {
     }
 
     #[test]
-    fn permissions_and_round_trip_under_a_loose_umask() {
+    fn permissions_and_round_trip_under_a_tight_umask() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("c");
         let cache = Cache::at(&dir);
-        // SAFETY-free: umask is process-wide, but this test only loosens it around one write.
-        let old = unsafe { libc_umask(0o000) };
+        // umask is process-wide; 0477 once left entries 0200, which every read then missed.
+        let old = unsafe { libc::umask(0o477) };
         let e = Entry::new(
             "p",
             "role",
-            Some("arn".into()),
+            Some("arn:aws:sts::1:assumed-role/r/s".into()),
             creds(crate::util::now_epoch() + 3600),
         );
-        cache.write("k", &e).unwrap();
-        unsafe { libc_umask(old) };
+        let written = cache.write(KEY, &e);
+        unsafe { libc::umask(old) };
+        written.unwrap();
         assert_eq!(
             fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
             0o700
         );
-        let file_mode = fs::metadata(dir.join("k.json"))
+        let file_mode = fs::metadata(dir.join(format!("{KEY}.json")))
             .unwrap()
             .permissions()
             .mode()
             & 0o777;
         assert_eq!(file_mode, 0o600);
-        assert_eq!(cache.read("k"), Some(e.clone()));
+        assert_eq!(cache.read(KEY).unwrap(), Some(e.clone()));
         assert!(e.fresh(300));
         assert!(!Entry::new("p", "role", None, creds(crate::util::now_epoch() + 200)).fresh(300));
     }
 
     #[test]
-    fn corrupt_entry_is_a_miss_and_is_replaced() {
+    fn damaged_or_impossible_entries_are_misses() {
         let tmp = tempfile::tempdir().unwrap();
         let cache = Cache::at(tmp.path());
-        fs::write(tmp.path().join("k.json"), b"{\"version\":1,\"prof").unwrap();
-        assert_eq!(cache.read("k"), None);
-        let e = Entry::new("p", "session", None, creds(crate::util::now_epoch() + 3600));
-        cache.write("k", &e).unwrap();
-        assert_eq!(cache.read("k"), Some(e));
+        let path = tmp.path().join(format!("{KEY}.json"));
+        let put = |text: &str| {
+            fs::write(&path, text).unwrap();
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+        };
+        put("{\"version\":1,\"prof");
+        assert_eq!(cache.read(KEY).unwrap(), None);
+        let now = crate::util::now_epoch();
+        for (exp, secret) in [
+            (i64::MIN, "s"),
+            (i64::MAX, "s"),
+            (now + 100 * 86400, "s"),
+            (now - 1, "s"),
+            (now + 3600, ""),
+        ] {
+            let mut e = Entry::new("p", "role", None, creds(exp));
+            e.secret_access_key = secret.into();
+            put(&serde_json::to_string(&e).unwrap());
+            assert_eq!(cache.read(KEY).unwrap(), None, "{exp} {secret:?}");
+            assert!(!e.fresh(i64::MAX), "no overflow into freshness");
+        }
+        let e = Entry::new("p", "session", None, creds(now + 3600));
+        cache.write(KEY, &e).unwrap();
+        assert_eq!(cache.read(KEY).unwrap(), Some(e));
         assert_eq!(cache.entries().unwrap().len(), 1);
     }
 
-    unsafe extern "C" {
-        #[link_name = "umask"]
-        fn libc_umask(mask: u32) -> u32;
+    #[test]
+    fn clear_removes_only_aws_as_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cache = Cache::at(tmp.path());
+        let now = crate::util::now_epoch();
+        cache
+            .write(KEY, &Entry::new("p", "role", None, creds(now + 3600)))
+            .unwrap();
+        for other in ["package.json", "notes.mfa", "x.fail"] {
+            fs::write(tmp.path().join(other), "{}").unwrap();
+        }
+        fs::write(tmp.path().join(format!("{TMP_PREFIX}abc")), "secret").unwrap();
+        assert_eq!(cache.clear(Some("q")).unwrap(), 0);
+        assert_eq!(cache.clear(None).unwrap(), 1);
+        let mut left: Vec<String> = fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["notes.mfa", "package.json", "x.fail"]);
     }
 }

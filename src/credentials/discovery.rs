@@ -27,17 +27,17 @@ fn apply(chain: &mut Chain, note: MfaNote) {
 
 /// Use a remembered answer, if there is one. Never touches the network. True when the chain
 /// needs no lookup any more.
-pub fn apply_cached(chain: &mut Chain, cache: &Cache) -> bool {
+pub fn apply_cached(chain: &mut Chain, cache: &Cache) -> Result<bool> {
     if !chain.base.discover_mfa {
-        return true;
+        return Ok(true);
     }
-    match cache.read_mfa_note(&note_key(chain)) {
+    Ok(match cache.read_mfa_note(&note_key(chain))? {
         Some(note) => {
             apply(chain, note);
             true
         }
         None => false,
-    }
+    })
 }
 
 /// Settle the chain's MFA device: from the cache, or by asking IAM under the note's lock.
@@ -48,13 +48,17 @@ pub fn settle(
     ambient: &Ambient,
     cache: &Cache,
 ) -> Result<()> {
-    if !chain.base.discover_mfa || (!req.refresh && apply_cached(chain, cache)) {
+    if !chain.base.discover_mfa || (!req.refresh && apply_cached(chain, cache)?) {
         return Ok(());
     }
     let key = note_key(chain);
-    let _lock = cache.lock(&key)?;
+    let what = format!(
+        "the MFA device of profile `{}`",
+        sanitize(&chain.base.profile)
+    );
+    let _lock = cache.lock(&key, settings.lock_timeout, &what)?;
     // Another aws-as may have looked while this one waited for the lock.
-    if !req.refresh && apply_cached(chain, cache) {
+    if !req.refresh && apply_cached(chain, cache)? {
         return Ok(());
     }
     let profile = chain.base.profile.clone();

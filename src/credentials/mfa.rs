@@ -2,26 +2,26 @@
 
 use crate::util::sanitize;
 use anyhow::{Context, Result, bail};
-use std::process::{Command, Stdio};
+use std::io::Read;
+use std::os::fd::AsRawFd;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
-pub fn code(serial: &str, mfa_process: Option<&str>, given: Option<&str>) -> Result<String> {
+/// The most `mfa_process` may print: a code is a few digits, and a command that prints on and on
+/// (`yes 123456`) must not fill the memory.
+const OUTPUT_LIMIT: usize = 4096;
+
+pub fn code(
+    serial: &str,
+    mfa_process: Option<&str>,
+    given: Option<&str>,
+    limit: Duration,
+) -> Result<String> {
     if let Some(code) = given {
         return check(code.trim(), "--mfa-code");
     }
     if let Some(cmd) = mfa_process {
-        // Run through the shell, as aws-vault does, so that `oathtool --totp -b "$(pass x)"` works.
-        // Its stdout is the code; its stderr and any prompt of its own reach the user.
-        let out = Command::new("/bin/sh")
-            .arg("-c")
-            .arg(cmd)
-            .stdin(Stdio::inherit())
-            .stderr(Stdio::inherit())
-            .output()
-            .context("could not run mfa_process")?;
-        if !out.status.success() {
-            bail!("mfa_process failed ({})", out.status);
-        }
-        let text = String::from_utf8_lossy(&out.stdout);
+        let text = run(cmd, limit)?;
         return check(text.trim(), "mfa_process");
     }
     let no_terminal = || {
@@ -34,6 +34,92 @@ pub fn code(serial: &str, mfa_process: Option<&str>, given: Option<&str>) -> Res
     let code = crate::tty::ask(&format!("Enter MFA code for {}: ", sanitize(serial)))
         .with_context(no_terminal)?;
     check(code.trim(), "the terminal")
+}
+
+/// Run `mfa_process` through the shell, as aws-vault does, so that `oathtool --totp -b "$(pass
+/// x)"` works. Its stdout is the code; its stderr and any prompt of its own reach the user. It
+/// gets `limit` to finish and `OUTPUT_LIMIT` bytes to print; past either it is stopped.
+fn run(cmd: &str, limit: Duration) -> Result<String> {
+    let mut command = Command::new("/bin/sh");
+    command
+        .arg("-c")
+        .arg(cmd)
+        .stdin(Stdio::inherit())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    crate::util::scrub_secrets(&mut command);
+    let mut child = command.spawn().context("could not run mfa_process")?;
+    let out = read_bounded(&mut child, limit);
+    if out.is_err() {
+        let _ = child.kill();
+    }
+    let _ = child.wait().map(drop);
+    let (bytes, status) = out?;
+    if !status.success() {
+        bail!("mfa_process failed ({status})");
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// The child's stdout until it ends and the child exits, within `limit` and `OUTPUT_LIMIT`.
+fn read_bounded(child: &mut Child, limit: Duration) -> Result<(Vec<u8>, std::process::ExitStatus)> {
+    let deadline = Instant::now() + limit;
+    let late = || {
+        anyhow::anyhow!(
+            "mfa_process did not finish within {} (mfa_timeout); it was stopped",
+            crate::util::human_duration(limit.as_secs())
+        )
+    };
+    let mut stdout = child.stdout.take().expect("piped above");
+    let mut bytes = Vec::new();
+    let mut chunk = [0u8; 1024];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(late());
+        }
+        let mut pfd = libc::pollfd {
+            fd: stdout.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let ms = left.as_millis().min(i32::MAX as u128) as i32;
+        // SAFETY: one valid pollfd for a descriptor this function owns.
+        let ready = unsafe { libc::poll(&mut pfd, 1, ms) };
+        if ready < 0 {
+            let err = std::io::Error::last_os_error();
+            if err.kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(err).context("could not read mfa_process's output");
+        }
+        if ready == 0 {
+            continue;
+        }
+        let n = stdout
+            .read(&mut chunk)
+            .context("could not read mfa_process's output")?;
+        if n == 0 {
+            break;
+        }
+        bytes.extend_from_slice(&chunk[..n]);
+        if bytes.len() > OUTPUT_LIMIT {
+            bail!(
+                "mfa_process printed more than {OUTPUT_LIMIT} bytes; it should print only the code, \
+                 and it was stopped"
+            );
+        }
+    }
+    // Its output has ended; it still has until the deadline to exit.
+    loop {
+        if let Some(status) = child.try_wait().context("could not wait for mfa_process")? {
+            return Ok((bytes, status));
+        }
+        if Instant::now() >= deadline {
+            return Err(late());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 fn check(code: &str, source: &str) -> Result<String> {
@@ -50,18 +136,43 @@ fn check(code: &str, source: &str) -> Result<String> {
 mod tests {
     use super::*;
 
+    const MINUTE: Duration = Duration::from_secs(60);
+
     #[test]
     fn sources() {
         assert_eq!(
-            code("s", Some("echo 999999"), Some(" 123456 ")).unwrap(),
+            code("s", Some("echo 999999"), Some(" 123456 "), MINUTE).unwrap(),
             "123456"
         );
         assert_eq!(
-            code("s", Some("printf '654321\\n'"), None).unwrap(),
+            code("s", Some("printf '654321\\n'"), None, MINUTE).unwrap(),
             "654321"
         );
-        assert!(code("s", Some("exit 3"), None).is_err());
-        assert!(code("s", Some("echo"), None).is_err());
-        assert!(code("s", None, Some("12 34")).is_err());
+        assert!(code("s", Some("exit 3"), None, MINUTE).is_err());
+        assert!(code("s", Some("echo"), None, MINUTE).is_err());
+        assert!(code("s", None, Some("12 34"), MINUTE).is_err());
+    }
+
+    #[test]
+    fn endless_or_slow_processes_are_stopped() {
+        let err = code("s", Some("yes 123456"), None, MINUTE).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("more than 4096 bytes"),
+            "{err:#}"
+        );
+        let err = code(
+            "s",
+            Some("sleep 30; echo 1"),
+            None,
+            Duration::from_millis(300),
+        )
+        .unwrap_err();
+        assert!(
+            format!("{err:#}").contains("did not finish within"),
+            "{err:#}"
+        );
+        // Output that ends before the process does still waits for its exit status.
+        let err = code("s", Some("echo 123456; exec >&-; exit 4"), None, MINUTE).unwrap_err();
+        assert!(format!("{err:#}").contains("failed"), "{err:#}");
     }
 }

@@ -8,9 +8,10 @@ pub mod sts;
 use crate::config::chain::Step;
 use crate::config::{Ambient, Base, BaseKeys, Chain, Settings};
 use crate::keys::IndexEntry;
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, anyhow, bail};
 use cache::{Cache, Entry};
 use std::time::Duration;
+use zeroize::Zeroizing;
 
 /// Temporary credentials for one identity.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +36,52 @@ impl From<Entry> for Credentials {
     }
 }
 
+/// The longest STS grants any credentials (GetSessionToken and GetFederationToken: 36 hours),
+/// plus the 15 minutes of clock difference that SigV4 itself tolerates.
+pub const MAX_LIFETIME: i64 = 36 * 3600 + 15 * 60;
+
+/// Text that could be an AWS secret or token: printable ASCII with no spaces, within a bound.
+fn token_like(s: &str, max: usize) -> bool {
+    !s.is_empty() && s.len() <= max && s.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// An ARN as AWS writes one: `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`, printable, bounded.
+pub fn valid_arn(s: &str) -> bool {
+    token_like(s, 2048) && s.starts_with("arn:") && s.splitn(6, ':').count() == 6
+}
+
+impl Credentials {
+    /// The one place that decides whether credentials are real, for every answer and every
+    /// cache entry: a key ID, a secret and a session token that could be AWS's, an expiry in the
+    /// future and within what STS can grant, and an ARN (when there is one) that is an ARN.
+    /// The reason never shows a value.
+    pub fn check(&self, now: i64) -> Result<(), &'static str> {
+        let id = &self.access_key_id;
+        if id.is_empty() {
+            return Err("the access key ID is empty");
+        }
+        if id.len() > 128 || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err("the access key ID is not one (letters and digits, at most 128)");
+        }
+        if !token_like(&self.secret_access_key, 1024) {
+            return Err("the secret access key is empty or malformed");
+        }
+        if !token_like(&self.session_token, 16 * 1024) {
+            return Err("the session token is empty or malformed");
+        }
+        if self.expiration <= now {
+            return Err("they have already expired");
+        }
+        if self.expiration > now.saturating_add(MAX_LIFETIME) {
+            return Err("they expire later than STS can grant (36 hours from now)");
+        }
+        if self.arn.as_deref().is_some_and(|a| !valid_arn(a)) {
+            return Err("the ARN is not one");
+        }
+        Ok(())
+    }
+}
+
 /// How the user asked for them.
 #[derive(Debug, Clone, Default)]
 pub struct Request {
@@ -46,10 +93,10 @@ pub struct Request {
 }
 
 /// A base's keys with the secret at hand: fetched from the key store for stored keys, which
-/// happens only when a call must be signed with them.
+/// happens only when a call must be signed with them. The secret is wiped from memory on drop.
 pub struct BaseSecret {
     pub access_key_id: String,
-    pub secret_access_key: String,
+    pub secret_access_key: Zeroizing<String>,
     pub session_token: Option<String>,
 }
 
@@ -66,19 +113,23 @@ impl BaseSecret {
                 };
                 let key = crate::keys::fetch(&base.profile, &entry)?;
                 Ok(BaseSecret {
-                    access_key_id: key.aws_access_key_id,
-                    secret_access_key: key.aws_secret_access_key,
+                    access_key_id: key.aws_access_key_id.clone(),
+                    secret_access_key: key.aws_secret_access_key.clone(),
                     session_token: None,
                 })
             }
-            BaseKeys::Provided { source, .. } => Err(anyhow::anyhow!(
+            BaseKeys::Provided { source, .. } => Err(anyhow!(
                 "profile `{}` gets its credentials from {}, not from keys of its own",
                 base.profile,
                 source.name()
             )),
             keys => Ok(BaseSecret {
                 access_key_id: keys.access_key_id().to_string(),
-                secret_access_key: keys.secret_access_key().unwrap_or_default().to_string(),
+                secret_access_key: keys
+                    .secret_access_key()
+                    .unwrap_or_default()
+                    .to_string()
+                    .into(),
                 session_token: keys.session_token().map(str::to_owned),
             }),
         }
@@ -104,13 +155,55 @@ impl Credentials {
     }
 }
 
-/// The cached credentials for the chain's target, if fresh. Never touches the network.
-pub fn cached(chain: &Chain, cache: &Cache, settings: &Settings) -> Option<Credentials> {
+/// The cached credentials for the chain's target, if fresh. Never touches the network. An
+/// untrusted cache (see `crate::private`) is an error; a damaged or unusable entry is a miss.
+pub fn cached(chain: &Chain, cache: &Cache, settings: &Settings) -> Result<Option<Credentials>> {
     let steps = chain.steps();
-    let entry = cache.read(steps.last()?.key())?;
-    entry
-        .fresh(settings.refresh_margin.as_secs() as i64)
-        .then(|| entry.into())
+    let Some(target) = steps.last() else {
+        return Ok(None);
+    };
+    let margin = settings.refresh_margin.as_secs() as i64;
+    Ok(cache
+        .read(target.key())?
+        .filter(|e| e.fresh(margin))
+        .map(Credentials::from))
+}
+
+/// The step keys whose locks aws-as processes up the line hold while they wait for this one,
+/// newline-separated: a base's credential_process may run aws-as again, for a profile built on
+/// that same base, and the inner aws-as would wait for the outer one's lock forever.
+pub const HELD_LOCKS: &str = "AWS_AS_HELD_LOCKS";
+
+/// Before anything is locked: refuse a chain that needs a lock a process up the line holds
+/// (see `HELD_LOCKS`), saying what loops, and pass this chain's own held lock down the line.
+/// Only a base's provider step runs a program (a credential_process) while holding a lock.
+///
+/// # Safety
+/// It changes the environment, so no other thread may exist yet.
+pub unsafe fn hold_locks_of(chain: &Chain) -> Result<()> {
+    let inherited = std::env::var(HELD_LOCKS).unwrap_or_default();
+    let steps = chain.steps();
+    for step in &steps {
+        if inherited.split('\n').any(|k| k == step.key()) {
+            let profile = step.profile(chain);
+            bail!(
+                "it needs the credentials of profile `{profile}`, which the aws-as process that \
+                 runs this one is getting right now: profile `{profile}`'s credential_process \
+                 runs aws-as for a profile that is built on `{profile}` itself. Point that \
+                 credential_process at a profile that does not use `{profile}`"
+            );
+        }
+    }
+    if let Some(Step::Source { key, .. }) = steps.first() {
+        let mut held = inherited;
+        if !held.is_empty() {
+            held.push('\n');
+        }
+        held.push_str(key);
+        // SAFETY: the caller's promise: no other thread exists.
+        unsafe { std::env::set_var(HELD_LOCKS, held) };
+    }
+    Ok(())
 }
 
 /// Credentials for `chain`'s target. Each step takes its lock, checks the cache, and only then
@@ -125,129 +218,225 @@ pub fn obtain(
 ) -> Result<Credentials> {
     if !req.refresh
         && req.duration.is_none()
-        && let Some(creds) = cached(chain, cache, settings)
+        && let Some(creds) = cached(chain, cache, settings)?
     {
         return Ok(creds);
     }
     let steps = chain.steps();
-    let total = steps.len();
-    let margin = settings.refresh_margin.as_secs() as i64;
-    let mut sts: Option<sts::Sts> = None;
-    let mut base_secret: Option<BaseSecret> = None;
+    let mut run = Run {
+        chain,
+        req,
+        settings,
+        ambient,
+        cache,
+        total: steps.len(),
+        sts: None,
+        base: None,
+    };
     // The credentials of the step before; none while the base's own keys sign.
     let mut source: Option<Credentials> = None;
     for (i, step) in steps.iter().enumerate() {
-        let is_target = i + 1 == total;
-        let _lock = cache.lock(step.key())?;
+        source = Some(run.step(i, step, source.as_ref())?);
+    }
+    source.ok_or_else(|| anyhow!("profile `{}` needs no STS call", chain.name))
+}
+
+/// One run of `obtain`: what its steps share.
+struct Run<'a> {
+    chain: &'a Chain,
+    req: &'a Request,
+    settings: &'a Settings,
+    ambient: &'a Ambient,
+    cache: &'a Cache,
+    total: usize,
+    /// Made at the first call, once.
+    sts: Option<sts::Sts>,
+    /// The base's keys, fetched when the first call needs them.
+    base: Option<BaseSecret>,
+}
+
+impl Run<'_> {
+    /// One step: from the cache when another process has just stored it, from the holder's
+    /// failure when it has just failed, else from STS; stored for the next time.
+    fn step(&mut self, i: usize, step: &Step, source: Option<&Credentials>) -> Result<Credentials> {
+        let key = step.key();
+        let profile = step.profile(self.chain);
+        let what = format!(
+            "the credentials of profile `{}`",
+            crate::util::sanitize(profile)
+        );
+        let lock = match self.cache.lock(key, self.settings.lock_timeout, &what) {
+            Ok(lock) => Some(lock),
+            // A full or read-only disk: go on without the cache, and say so once.
+            Err(e) if storage_failed(&e) => {
+                warn_uncached(profile, &e);
+                None
+            }
+            Err(e) => return Err(e),
+        };
+        let is_target = i + 1 == self.total;
         // --refresh skips every cached step; --duration only the target, which it must fetch anew.
-        let fetch_anyway = req.refresh || (is_target && req.duration.is_some());
-        if !fetch_anyway && let Some(entry) = cache.read(step.key()).filter(|e| e.fresh(margin)) {
-            source = Some(entry.into());
-            continue;
+        let fetch_anyway = self.req.refresh || (is_target && self.req.duration.is_some());
+        let margin = self.settings.refresh_margin.as_secs() as i64;
+        if !fetch_anyway && let Some(entry) = self.cache.read(key)?.filter(|e| e.fresh(margin)) {
+            return Ok(entry.into());
         }
-        if sts.is_none() {
-            sts = Some(sts::Sts::new(chain, ambient, settings)?);
-        }
-        let client = sts.as_ref().expect("set above");
-        if let Step::Source { profile, .. } = step {
-            eprintln!(
-                "[{}/{}] {} credentials for profile {}",
-                i + 1,
-                total,
-                provider_name(chain),
-                crate::util::sanitize(profile)
+        if let Some(since) = lock.as_ref().and_then(|l| l.waited_since())
+            && let Some(failed) = self.cache.failure_since(key, since)
+        {
+            bail!(
+                "{} (aws-as process {}, which was getting the same credentials, got this moments                  ago; it was not asked again)",
+                failed.message,
+                failed.pid
             );
-            let duration = match (is_target, req.duration) {
-                (true, Some(d)) => d,
-                _ => settings.session_duration,
-            };
-            let fresh = from_provider(client, chain, req, settings, duration)?;
-            let entry = Entry::new(profile, "source", fresh.arn.clone(), fresh.clone());
-            cache.write(step.key(), &entry)?;
-            source = Some(fresh);
-            continue;
         }
-        if source.is_none() && base_secret.is_none() {
-            base_secret = Some(BaseSecret::load(&chain.base)?);
+        let fresh = self.fetch(i, step, source, is_target)?;
+        let entry = Entry::new(profile, step.kind(), fresh.arn.clone(), fresh.clone());
+        if lock.is_some()
+            && let Err(e) = self.cache.write(key, &entry)
+        {
+            warn_uncached(profile, &e);
         }
-        let signer = match (&source, &base_secret) {
+        Ok(fresh)
+    }
+
+    /// The call a step makes. A failure of the call itself is recorded for the processes waiting
+    /// on this step's lock, so that they report it instead of making the same call again.
+    fn fetch(
+        &mut self,
+        i: usize,
+        step: &Step,
+        source: Option<&Credentials>,
+        is_target: bool,
+    ) -> Result<Credentials> {
+        let (n, total) = (i + 1, self.total);
+        let say = |what: &str| eprintln!("[{n}/{total}] {}", crate::util::sanitize(what));
+        if self.sts.is_none() {
+            self.sts = Some(sts::Sts::new(self.chain, self.ambient, self.settings)?);
+        }
+        let record = |e: anyhow::Error| {
+            self.cache.record_failure(step.key(), &e);
+            e
+        };
+        let session_duration = match (is_target, self.req.duration) {
+            (true, Some(d)) => d,
+            _ => self.settings.session_duration,
+        };
+        let client = self.sts.as_ref().expect("made above");
+        if let Step::Source { profile, .. } = step {
+            say(&format!(
+                "{} credentials for profile {profile}",
+                provider_name(self.chain)
+            ));
+            return from_provider(
+                client,
+                self.chain,
+                self.req,
+                self.settings,
+                session_duration,
+            )
+            .map_err(record);
+        }
+        if source.is_none() && self.base.is_none() {
+            self.base = Some(BaseSecret::load(&self.chain.base)?);
+        }
+        let signer = match (source, &self.base) {
             (Some(creds), _) => creds.signer(),
             (None, Some(base)) => base.signer(),
             (None, None) => unreachable!("loaded above"),
         };
-        let (profile, kind, fresh) = match step {
+        let req = self.req;
+        match step {
             Step::Session {
                 serial,
                 mfa_process,
                 profile,
                 ..
             } => {
-                let label = match serial {
+                let code = mfa_code(
+                    serial.as_deref(),
+                    mfa_process.as_deref(),
+                    req,
+                    self.settings,
+                )?;
+                say(&match serial {
                     Some(s) => s.clone(),
                     None => format!("session for profile {profile}"),
-                };
-                let code = mfa_code(serial.as_deref(), mfa_process.as_deref(), req)?;
-                eprintln!("[{}/{}] {}", i + 1, total, crate::util::sanitize(&label));
-                let duration = match (is_target, req.duration) {
-                    (true, Some(d)) => d,
-                    _ => settings.session_duration,
-                };
+                });
                 let mfa = serial.as_deref().zip(code.as_deref());
-                let creds = client
-                    .get_session_token(&signer, duration, mfa)
-                    .with_context(|| {
-                        format!("could not start a session for profile `{profile}`")
-                    })?;
-                (profile.clone(), "session", creds)
+                client
+                    .get_session_token(&signer, session_duration, mfa)
+                    .with_context(|| format!("could not start a session for profile `{profile}`"))
+                    .map_err(record)
             }
             Step::Role { index, .. } => {
-                let hop = &chain.hops[*index];
-                let code = mfa_code(hop.mfa_serial.as_deref(), hop.mfa_process.as_deref(), req)?;
-                eprintln!(
-                    "[{}/{}] {}",
-                    i + 1,
-                    total,
-                    crate::util::sanitize(&hop.role_arn)
-                );
+                let hop = &self.chain.hops[*index];
+                let code = mfa_code(
+                    hop.mfa_serial.as_deref(),
+                    hop.mfa_process.as_deref(),
+                    req,
+                    self.settings,
+                )?;
+                say(&hop.role_arn);
                 let duration = if is_target { req.duration } else { None };
                 let mfa = hop.mfa_serial.as_deref().zip(code.as_deref());
-                let creds = client
+                client
                     .assume_role(&signer, hop, duration, mfa)
-                    .with_context(|| format!("could not assume {}", hop.role_arn))?;
-                (hop.profile.clone(), "role", creds)
+                    .with_context(|| format!("could not assume {}", hop.role_arn))
+                    .map_err(record)
             }
-            Step::Source { .. } => unreachable!("obtained above"),
             Step::Federation { profile, .. } => {
-                let fed = chain
+                let fed = self
+                    .chain
                     .federation
                     .as_ref()
                     .expect("a federation step has one");
-                eprintln!(
-                    "[{}/{}] federated user {}",
-                    i + 1,
-                    total,
-                    crate::util::sanitize(&fed.name)
-                );
-                let duration = req.duration.unwrap_or(settings.session_duration);
-                let creds = client
+                say(&format!("federated user {}", fed.name));
+                let duration = req.duration.unwrap_or(self.settings.session_duration);
+                client
                     .get_federation_token(&signer, fed, duration)
                     .with_context(|| {
                         format!("could not get a federation token for profile `{profile}`")
-                    })?;
-                (profile.clone(), "federation", creds)
+                    })
+                    .map_err(record)
             }
-        };
-        let entry = Entry::new(&profile, kind, fresh.arn.clone(), fresh.clone());
-        cache.write(step.key(), &entry)?;
-        source = Some(fresh);
+            Step::Source { .. } => unreachable!("handled above"),
+        }
     }
-    source.ok_or_else(|| anyhow::anyhow!("profile `{}` needs no STS call", chain.name))
+}
+
+/// A full disk, a quota or a read-only file system: the cache can't be written, but the
+/// credentials can still be used.
+fn storage_failed(err: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::*;
+    err.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>().is_some_and(|io| {
+            matches!(
+                io.kind(),
+                StorageFull | QuotaExceeded | ReadOnlyFilesystem | FileTooLarge
+            )
+        })
+    })
+}
+
+fn warn_uncached(profile: &str, err: &anyhow::Error) {
+    eprintln!(
+        "aws-as: warning: the credentials of profile `{}` are used but could not be cached \
+         ({}); the next switch will fetch them again",
+        crate::util::sanitize(profile),
+        sts::excerpt(&format!("{err:#}"), 300)
+    );
 }
 
 /// The code for MFA device `serial`, when a call needs one, from the sources `mfa::code` tries.
-fn mfa_code(serial: Option<&str>, process: Option<&str>, req: &Request) -> Result<Option<String>> {
+fn mfa_code(
+    serial: Option<&str>,
+    process: Option<&str>,
+    req: &Request,
+    settings: &Settings,
+) -> Result<Option<String>> {
     serial
-        .map(|s| mfa::code(s, process, req.mfa_code.as_deref()))
+        .map(|s| mfa::code(s, process, req.mfa_code.as_deref(), settings.mfa_timeout))
         .transpose()
 }
 
@@ -258,9 +447,10 @@ fn provider_name(chain: &Chain) -> &'static str {
     }
 }
 
-/// The base's credentials from its aws-config provider. Temporary ones are used as they come;
-/// long-term keys (a credential_process may print an IAM user's keys) are never cached: a
-/// session is started on them, with the base's MFA device when it has one, and that is cached.
+/// The base's credentials from its aws-config provider. Temporary ones are used as they come,
+/// once they pass the same check as an STS answer; long-term keys (a credential_process may
+/// print an IAM user's keys) are never cached: a session is started on them, with the base's MFA
+/// device when it has one, and that is cached.
 fn from_provider(
     client: &sts::Sts,
     chain: &Chain,
@@ -269,37 +459,46 @@ fn from_provider(
     duration: Duration,
 ) -> Result<Credentials> {
     let profile = &chain.base.profile;
-    let got = client.provided(chain, settings).with_context(|| {
-        if matches!(
+    let what = provider_name(chain);
+    let got = client.provided(chain, settings).map_err(|e| {
+        let sso = matches!(
             chain.base.keys,
             BaseKeys::Provided {
                 source: crate::config::chain::Provider::Sso,
                 ..
             }
-        ) {
-            format!(
-                "could not get SSO credentials for profile `{profile}`; if the SSO session has \
-                 expired, run aws sso login --profile {profile}"
-            )
+        );
+        let login = e
+            .downcast_ref::<sts::ProviderFailure>()
+            .is_some_and(|f| f.needs_login);
+        let remedy = if sso && login {
+            format!("; run aws sso login --profile {profile}")
         } else {
-            format!(
-                "could not get {} credentials for profile `{profile}`",
-                provider_name(chain)
-            )
-        }
+            String::new()
+        };
+        anyhow!("could not get {what} credentials for profile `{profile}`: {e:#}{remedy}")
     })?;
     match got.session_token {
-        Some(session_token) => Ok(Credentials {
-            access_key_id: got.access_key_id,
-            secret_access_key: got.secret_access_key,
-            session_token,
-            // Temporary credentials that name no expiry are trusted for the shortest lifetime
-            // STS grants, then asked for again.
-            expiration: got
-                .expiration
-                .unwrap_or_else(|| crate::util::now_epoch() + 900),
-            arn: None,
-        }),
+        Some(session_token) => {
+            let creds = Credentials {
+                access_key_id: got.access_key_id,
+                secret_access_key: got.secret_access_key.to_string(),
+                session_token,
+                // Temporary credentials that name no expiry are trusted for the shortest
+                // lifetime STS grants, then asked for again.
+                expiration: got
+                    .expiration
+                    .unwrap_or_else(|| crate::util::now_epoch() + 900),
+                arn: None,
+            };
+            creds.check(crate::util::now_epoch()).map_err(|why| {
+                anyhow!(
+                    "the {what} credentials for profile `{profile}` are not usable: {why}; \
+                     nothing was kept"
+                )
+            })?;
+            Ok(creds)
+        }
         None => {
             let signer = sts::Signer {
                 access_key_id: &got.access_key_id,
@@ -307,7 +506,7 @@ fn from_provider(
                 session_token: None,
             };
             let serial = chain.base.mfa_serial.as_deref();
-            let code = mfa_code(serial, chain.base.mfa_process.as_deref(), req)?;
+            let code = mfa_code(serial, chain.base.mfa_process.as_deref(), req, settings)?;
             client
                 .get_session_token(&signer, duration, serial.zip(code.as_deref()))
                 .with_context(|| format!("could not start a session for profile `{profile}`"))

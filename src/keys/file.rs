@@ -50,7 +50,7 @@ impl FileStore {
             return Ok(p);
         }
         let text = match std::env::var("AWS_AS_FILE_PASSPHRASE") {
-            Ok(p) if !p.is_empty() => p,
+            Ok(p) if !p.is_empty() => zeroize::Zeroizing::new(p),
             _ => {
                 let no_terminal = || {
                     anyhow!(
@@ -73,7 +73,7 @@ impl FileStore {
                 first
             }
         };
-        Ok(PASSPHRASE.get_or_init(|| SecretString::from(text)))
+        Ok(PASSPHRASE.get_or_init(|| SecretString::from(text.to_string())))
     }
 
     fn decrypt(&self, path: &Path) -> Result<Key> {
@@ -133,8 +133,22 @@ impl Store for FileStore {
         let mut writer = encryptor.wrap_output(&mut out)?;
         writer.write_all(&key.to_bytes())?;
         writer.finish()?;
-        crate::util::private_dir(&self.dir)?;
-        crate::util::write_atomic(&self.path(profile), &out, 0o600)
+        let purpose = crate::private::Purpose {
+            what: "the file key store",
+            moved_by: "XDG_DATA_HOME",
+        };
+        // aws-as's data directory first, so that it too is made private.
+        if let Some(parent) = self.dir.parent() {
+            crate::private::PrivateDir::create(parent, purpose)?;
+        }
+        let dir = crate::private::PrivateDir::create(&self.dir, purpose)?;
+        dir.write(
+            self.path(profile)
+                .file_name()
+                .and_then(|n| n.to_str())
+                .context("a key file's name")?,
+            &out,
+        )
     }
 
     fn delete(&self, profile: &str) -> Result<bool> {

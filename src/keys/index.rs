@@ -2,12 +2,11 @@
 //! access key ID. No secrets. 0600 in a 0700 directory, rewritten atomically under `keys.lock`.
 
 use super::Backend;
+use crate::private::{Lock, PrivateDir, Purpose};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::fs::{File, OpenOptions};
-use std::os::unix::fs::OpenOptionsExt;
-use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IndexEntry {
@@ -22,55 +21,55 @@ struct IndexFile {
 }
 
 pub struct Index {
-    path: PathBuf,
     file: IndexFile,
     /// Held from `lock` until drop, so that read-modify-write cycles don't interleave.
-    _lock: Option<File>,
+    _lock: Option<Lock>,
 }
 
+const PURPOSE: Purpose = Purpose {
+    what: "aws-as's data directory",
+    moved_by: "XDG_DATA_HOME",
+};
+
+const NAME: &str = "keys.json";
+
+/// An index of thousands of profiles is far below this.
+const LIMIT: usize = 16 << 20;
+
 impl Index {
-    fn path() -> Result<PathBuf> {
-        Ok(super::data_dir()?.join("keys.json"))
+    /// Read without locking; a missing file is an empty index. The directory and the file are
+    /// trusted only as `crate::private` says.
+    pub fn load() -> Result<Index> {
+        let dir = super::data_dir()?;
+        let bytes = match PrivateDir::existing(&dir, PURPOSE)? {
+            Some(d) => d.read(NAME, LIMIT)?,
+            None => None,
+        };
+        Self::parse(&dir, bytes)
     }
 
-    /// Read without locking; a missing file is an empty index.
-    pub fn load() -> Result<Index> {
-        let path = Self::path()?;
-        let file = match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).with_context(|| {
+    fn parse(dir: &std::path::Path, bytes: Option<Vec<u8>>) -> Result<Index> {
+        let file = match bytes {
+            Some(bytes) => serde_json::from_slice(&bytes).with_context(|| {
                 format!(
                     "{} is damaged; the keys themselves are still in their store: fix or remove \
                      the file and add them again with aws-as add NAME",
-                    path.display()
+                    dir.join(NAME).display()
                 )
             })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => IndexFile {
+            None => IndexFile {
                 version: 1,
                 ..IndexFile::default()
             },
-            Err(e) => return Err(e).with_context(|| format!("could not read {}", path.display())),
         };
-        Ok(Index {
-            path,
-            file,
-            _lock: None,
-        })
+        Ok(Index { file, _lock: None })
     }
 
     /// Take the index's lock, then read it.
     pub fn lock() -> Result<Index> {
-        let dir = super::data_dir()?;
-        crate::util::private_dir(&dir)?;
-        let lock_path = dir.join("keys.lock");
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .mode(0o600)
-            .open(&lock_path)
-            .and_then(|f| f.lock().map(|()| f))
-            .with_context(|| format!("could not lock {}", lock_path.display()))?;
-        let mut index = Self::load()?;
+        let dir = PrivateDir::create(&super::data_dir()?, PURPOSE)?;
+        let lock = dir.lock("keys.lock", Duration::from_secs(60), "aws-as's key index")?;
+        let mut index = Self::parse(dir.path(), dir.read(NAME, LIMIT)?)?;
         index._lock = Some(lock);
         Ok(index)
     }
@@ -92,11 +91,9 @@ impl Index {
     }
 
     pub fn save(&self) -> Result<()> {
-        if let Some(dir) = self.path.parent() {
-            crate::util::private_dir(dir)?;
-        }
+        let dir = PrivateDir::create(&super::data_dir()?, PURPOSE)?;
         let mut bytes = serde_json::to_vec_pretty(&self.file)?;
         bytes.push(b'\n');
-        crate::util::write_atomic(&self.path, &bytes, 0o600)
+        dir.write(NAME, &bytes)
     }
 }

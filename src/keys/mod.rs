@@ -60,11 +60,12 @@ impl Backend {
     }
 }
 
-/// A long-term key pair. Debug never shows the secret.
+/// A long-term key pair. Debug never shows the secret, and the secret is wiped from memory when
+/// the key is dropped.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Key {
     pub aws_access_key_id: String,
-    pub aws_secret_access_key: String,
+    pub aws_secret_access_key: zeroize::Zeroizing<String>,
 }
 
 impl std::fmt::Debug for Key {
@@ -95,8 +96,8 @@ impl Key {
         Ok(())
     }
 
-    fn to_bytes(&self) -> Vec<u8> {
-        serde_json::to_vec(self).expect("two strings serialise")
+    fn to_bytes(&self) -> zeroize::Zeroizing<Vec<u8>> {
+        serde_json::to_vec(self).unwrap_or_default().into()
     }
 
     fn from_bytes(bytes: &[u8]) -> Result<Key> {
@@ -199,8 +200,8 @@ pub fn remove(profile: &str) -> Result<bool> {
 
 /// `$XDG_DATA_HOME/aws-as`, default `~/.local/share/aws-as`: the index and the file backend.
 pub fn data_dir() -> Result<PathBuf> {
-    let base = match std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
-        Some(dir) => PathBuf::from(dir),
+    let base = match crate::util::xdg_dir("XDG_DATA_HOME") {
+        Some(dir) => dir,
         None => dirs::home_dir()
             .ok_or_else(|| anyhow::anyhow!("could not find the data directory: set HOME"))?
             .join(".local")
@@ -217,7 +218,7 @@ mod tests {
     fn key_checks_and_debug() {
         let k = Key {
             aws_access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
-            aws_secret_access_key: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".into(),
+            aws_secret_access_key: String::from("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY").into(),
         };
         k.check().unwrap();
         assert!(!format!("{k:?}").contains("wJalr"));
@@ -225,7 +226,7 @@ mod tests {
         t.aws_access_key_id = "ASIAIOSFODNN7EXAMPLE".into();
         assert!(t.check().is_err());
         let mut s = k.clone();
-        s.aws_secret_access_key = "a b".into();
+        s.aws_secret_access_key = String::from("a b").into();
         assert!(s.check().is_err());
         assert_eq!(Key::from_bytes(&k.to_bytes()).unwrap(), k);
         assert!(Backend::parse("vault").is_err());
