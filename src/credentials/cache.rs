@@ -63,7 +63,7 @@ impl Entry {
     /// An entry as read from disk, used only when it is one aws-as would have written: its
     /// credentials pass the same check as an STS answer (so an expiry of `i64::MIN`, or one
     /// years ahead, is no entry at all) and its profile name is one.
-    fn parse(bytes: &[u8]) -> Option<Entry> {
+    pub fn parse(bytes: &[u8]) -> Option<Entry> {
         let entry: Entry = serde_json::from_slice(bytes).ok()?;
         let creds = super::Credentials::from(entry.clone());
         let usable = entry.version == FORMAT_VERSION
