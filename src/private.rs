@@ -232,7 +232,10 @@ impl PrivateDir {
                 );
             }
             if !told && start.elapsed() >= Duration::from_secs(1) {
-                eprintln!("aws-as: waiting for {holder}, which is getting {what}");
+                eprintln!(
+                    "[wait] {holder} is getting {what}; waiting for it (at most {}s)",
+                    limit.as_secs()
+                );
                 told = true;
             }
         }

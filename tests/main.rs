@@ -3,6 +3,7 @@
 
 mod support;
 
+mod answers;
 mod cli;
 mod completions;
 mod concurrency;
@@ -13,8 +14,11 @@ mod hostile;
 mod keys;
 mod keys_terminal;
 mod lint;
+mod locks;
 mod login;
 mod prompt;
 mod quoting;
+mod robustness;
 mod shells;
 mod sts;
+mod trust;

@@ -17,8 +17,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 const FORMAT_VERSION: u32 = 1;
 
-/// The largest entry aws-as writes is well under this (a session token is at most 16 KiB).
-const ENTRY_LIMIT: usize = 64 * 1024;
+/// The largest entry aws-as writes is well under this (a session token is at most 16 KiB; a
+/// profile name has no limit of its own, and one of 70,000 characters is tested).
+const ENTRY_LIMIT: usize = 1 << 20;
 
 const PURPOSE: Purpose = Purpose {
     what: "the cache directory",

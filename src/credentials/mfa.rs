@@ -51,7 +51,9 @@ fn run(cmd: &str, limit: Duration) -> Result<String> {
     let mut child = command.spawn().context("could not run mfa_process")?;
     let out = read_bounded(&mut child, limit);
     if out.is_err() {
-        let _ = child.kill();
+        // The shell and whatever it started (`sleep 30; echo 1` leaves a sleep behind, holding
+        // the terminal's stderr).
+        kill_tree(child.id());
     }
     let _ = child.wait().map(drop);
     let (bytes, status) = out?;
@@ -119,6 +121,50 @@ fn read_bounded(child: &mut Child, limit: Duration) -> Result<(Vec<u8>, std::pro
             return Err(late());
         }
         std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// SIGKILL process `pid` and every process below it, found through /proc (Linux); elsewhere the
+/// process alone. The children go first, so none is reparented out of reach.
+fn kill_tree(pid: u32) {
+    let mut parents: Vec<(u32, u32)> = Vec::new();
+    if let Ok(rd) = std::fs::read_dir("/proc") {
+        for entry in rd.flatten() {
+            let Some(p) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            // `PID (COMM) STATE PPID ...`; COMM may hold spaces and parentheses, so the fields
+            // are counted after its last `)`.
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+                continue;
+            };
+            let ppid = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok());
+            if let Some(ppid) = ppid {
+                parents.push((p, ppid));
+            }
+        }
+    }
+    let mut tree = vec![pid];
+    let mut i = 0;
+    while i < tree.len() {
+        let parent = tree[i];
+        tree.extend(
+            parents
+                .iter()
+                .filter(|(_, pp)| *pp == parent)
+                .map(|(p, _)| *p),
+        );
+        i += 1;
+    }
+    for p in tree.into_iter().rev() {
+        // SAFETY: kill with a pid and a signal number has no memory effects.
+        unsafe { libc::kill(p as libc::pid_t, libc::SIGKILL) };
     }
 }
 

@@ -187,10 +187,9 @@ pub unsafe fn hold_locks_of(chain: &Chain) -> Result<()> {
         if inherited.split('\n').any(|k| k == step.key()) {
             let profile = step.profile(chain);
             bail!(
-                "it needs the credentials of profile `{profile}`, which the aws-as process that \
-                 runs this one is getting right now: profile `{profile}`'s credential_process \
-                 runs aws-as for a profile that is built on `{profile}` itself. Point that \
-                 credential_process at a profile that does not use `{profile}`"
+                "it needs profile `{profile}`'s credentials, which the aws-as running this one is \
+                 getting: `{profile}`'s credential_process runs aws-as for a profile built on \
+                 `{profile}` itself; point it at a profile that does not use `{profile}`"
             );
         }
     }
@@ -285,7 +284,8 @@ impl Run<'_> {
             && let Some(failed) = self.cache.failure_since(key, since)
         {
             bail!(
-                "{} (aws-as process {}, which was getting the same credentials, got this moments                  ago; it was not asked again)",
+                "{} (aws-as process {}, which was getting the same credentials, got this \
+                 moments ago; it was not asked again)",
                 failed.message,
                 failed.pid
             );

@@ -440,6 +440,10 @@ impl AwsError {
                     message: se.err().message().map(|m| excerpt(m, EXCERPT)),
                     status,
                 },
+                // A success status with no success in it: an answer that could not be read.
+                None if status.is_some_and(|s| (200..300).contains(&s)) => {
+                    Failure::Unreadable(status)
+                }
                 None => Failure::Status(status),
             },
             SdkError::TimeoutError(_) => Failure::Timeout,
@@ -569,7 +573,7 @@ impl ProviderFailure {
             }
             // The provider's own words (a credential_process's stderr, a token cache problem),
             // bounded and made printable.
-            _ => excerpt(&DisplayErrorContext(&err).to_string(), 2 * EXCERPT),
+            _ => excerpt(&DisplayErrorContext(&err).to_string(), 3 * EXCERPT),
         };
         // No call was made: the provider stopped before it, at the SSO token (missing, expired,
         // unreadable), which a new `aws sso login` fixes.

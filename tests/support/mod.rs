@@ -13,9 +13,12 @@ pub use moto::{Moto, Recorded};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-/// The binary under test.
+/// The binary under test: the one cargo built, or `AWS_AS_TEST_BIN` (to run the suite, or one
+/// test, against another build, such as the commit before a fix).
 pub fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_aws-as"))
+    std::env::var_os("AWS_AS_TEST_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_aws-as")))
 }
 
 pub fn repo() -> PathBuf {
@@ -27,6 +30,27 @@ pub fn venv() -> PathBuf {
     std::env::var_os("AWS_AS_TEST_VENV")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo().join(".venv"))
+}
+
+/// Whether this process runs as root (some tests plant files of another user, or mount).
+pub fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0"))
+}
+
+/// True when the test can run as root; in CI (`CI=true`, where the suite runs as root) anything
+/// else fails, and locally the test says loudly that it did not run.
+pub fn require_root(why: &str) -> bool {
+    if is_root() {
+        return true;
+    }
+    if in_ci() {
+        panic!("this test needs root ({why}), and CI runs as root");
+    }
+    eprintln!("\n*** NOT RUN: this test needs root ({why}). ***\n");
+    false
 }
 
 pub fn in_ci() -> bool {
@@ -117,6 +141,35 @@ impl Home {
 
     pub fn cache_dir(&self) -> PathBuf {
         self.path().join(".cache/aws-as")
+    }
+
+    /// Write aws-as's own settings, `~/.config/aws-as/config.toml`.
+    pub fn settings(&self, text: &str) {
+        let dir = self.path().join(".config/aws-as");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("config.toml"), text).unwrap();
+    }
+
+    /// Like `run`, with extra environment variables.
+    pub fn run_env(&self, endpoint: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut cmd = Command::new("setsid");
+        cmd.arg("-w").arg(bin()).args(args);
+        self.clean_env(&mut cmd, endpoint);
+        cmd.envs(env.iter().copied()).stdin(Stdio::null());
+        cmd.output().expect("run aws-as")
+    }
+
+    /// The names of the cache's entry files (`*.json`).
+    pub fn cache_entries(&self) -> Vec<PathBuf> {
+        let Ok(rd) = std::fs::read_dir(self.cache_dir()) else {
+            return Vec::new();
+        };
+        let mut out: Vec<PathBuf> = rd
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        out.sort();
+        out
     }
 
     /// The binary with a clean environment: HOME, a minimal PATH and the endpoint, nothing else

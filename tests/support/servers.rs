@@ -3,6 +3,8 @@
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// STS's real error response for a rejected MFA code.
@@ -98,8 +100,16 @@ pub const INVALID_CLIENT_TOKEN: &str = r#"<ErrorResponse xmlns="https://sts.amaz
 
 /// A server that accepts connections and never answers.
 pub fn hung_server() -> String {
+    hung_server_counting().0
+}
+
+/// A server that accepts connections and never answers, with the number of connections it has
+/// accepted so far.
+pub fn hung_server_counting() -> (String, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let count = accepted.clone();
     std::thread::spawn(move || {
         let mut held = Vec::new();
         listener.set_nonblocking(true).unwrap();
@@ -107,9 +117,56 @@ pub fn hung_server() -> String {
         while Instant::now() < end {
             if let Ok((s, _)) = listener.accept() {
                 held.push(s);
+                count.fetch_add(1, Ordering::SeqCst);
             }
             std::thread::sleep(Duration::from_millis(20));
         }
     });
-    url
+    (url, accepted)
+}
+
+/// An STS answer carrying credentials, in STS's own format, for operation `op`
+/// (`GetSessionToken`, `AssumeRole`, ...), with each field given as the text to put there.
+pub fn sts_credentials(op: &str, key: &str, secret: &str, token: &str, expiration: &str) -> String {
+    let user = if op == "AssumeRole" {
+        "<AssumedRoleUser><AssumedRoleId>AROAEXAMPLE:s</AssumedRoleId>\
+         <Arn>arn:aws:sts::123456789012:assumed-role/dev/s</Arn></AssumedRoleUser>"
+    } else {
+        ""
+    };
+    format!(
+        r#"<{op}Response xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <{op}Result>
+    {user}
+    <Credentials>
+      <AccessKeyId>{key}</AccessKeyId>
+      <SecretAccessKey>{secret}</SecretAccessKey>
+      <SessionToken>{token}</SessionToken>
+      <Expiration>{expiration}</Expiration>
+    </Credentials>
+  </{op}Result>
+  <ResponseMetadata>
+    <RequestId>58c5dbae-abef-11e0-8cfe-09039844ac7d</RequestId>
+  </ResponseMetadata>
+</{op}Response>
+"#
+    )
+}
+
+/// An ISO 8601 time `secs` seconds from now, as STS writes expiries.
+pub fn iso_in(secs: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let out = std::process::Command::new("date")
+        .args([
+            "-u",
+            "-d",
+            &format!("@{}", now + secs),
+            "+%Y-%m-%dT%H:%M:%SZ",
+        ])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
