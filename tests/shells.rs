@@ -436,6 +436,12 @@ fn interrupt_at_the_mfa_prompt() {
         term.type_line("aws-as dev");
         term.wait_for("Enter MFA code for", 60);
         term.keys("C-c");
+        // What is typed before the shell is back at its prompt may be thrown away with the
+        // interrupted command (bash does), so wait for the prompt before typing anything.
+        term.wait_until("the prompt after Ctrl-C", 60, |s| {
+            s.rsplit_once("Enter MFA code for")
+                .is_some_and(|(_, after)| after.contains("(-) my$"))
+        });
         assert_eq!(term.sync(), "(-) my$", "{shell}");
         assert_eq!(term.env("after"), before, "{shell}");
         let stty = term.output_of("stty -a");
