@@ -7,6 +7,7 @@ pub mod moto;
 pub mod servers;
 pub mod shells;
 pub mod term;
+pub mod tls;
 
 pub use moto::{Moto, Recorded};
 
