@@ -57,6 +57,20 @@ pub fn require(program: &str) -> bool {
     found
 }
 
+/// Whether the machine allows what a test needs beyond a program (`what`, such as a mount
+/// namespace), as `works` found. Like `require`: a failure in CI, NOT RUN locally.
+pub fn require_ability(what: &str, works: bool) -> bool {
+    if !works {
+        if in_ci() {
+            panic!("{what} is required in CI (CI=true) but this machine does not allow it");
+        }
+        eprintln!(
+            "\n*** NOT RUN: this machine does not allow {what}; this test did not run. ***\n"
+        );
+    }
+    works
+}
+
 pub const LONG_TERM_KEY: &str = "AKIALONGTERMKEY00001";
 pub const LONG_TERM_SECRET: &str = "long/term+secret/0000000000000000000000";
 /// moto's GetSessionToken always returns this access key id.
