@@ -6,6 +6,7 @@ mod support;
 mod cli;
 mod completions;
 mod concurrency;
+mod conformance;
 mod demo;
 mod ecosystem;
 mod failures;
