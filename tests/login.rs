@@ -2,6 +2,7 @@
 //! records what it was sent, and the browser played by scripts that record their arguments.
 
 use crate::support::servers::{hung_server, serve};
+use crate::support::tls::tls_server;
 use crate::support::*;
 use std::collections::HashMap;
 use std::os::unix::fs::PermissionsExt;
@@ -450,138 +451,6 @@ fn open_hands_the_browser_a_one_time_link() {
     assert_eq!(seen.lock().unwrap().len(), before);
 }
 
-/// A getSigninToken endpoint over TLS: Python's http.server with a self-signed certificate for
-/// 127.0.0.1, writing each request's target to `dir/requests`.
-struct TlsServer {
-    child: std::process::Child,
-    url: String,
-}
-
-impl Drop for TlsServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn tls_server(dir: &Path) -> TlsServer {
-    // A CA, and a server certificate for 127.0.0.1 that it signs: webpki refuses a CA
-    // certificate presented as the server's own.
-    let openssl = |args: &[&str]| {
-        let ok = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .stderr(Stdio::null())
-            .status()
-            .unwrap();
-        assert!(ok.success(), "openssl {args:?}");
-    };
-    let ec = [
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-    ];
-    openssl(
-        &[
-            &[
-                "req",
-                "-x509",
-                "-days",
-                "1",
-                "-subj",
-                "/CN=aws-as test CA",
-                "-keyout",
-                "ca.key",
-            ][..],
-            &ec,
-            &["-out", "ca.pem"],
-        ]
-        .concat(),
-    );
-    openssl(
-        &[
-            &[
-                "req",
-                "-subj",
-                "/CN=127.0.0.1",
-                "-keyout",
-                "key.pem",
-                "-out",
-                "leaf.csr",
-            ][..],
-            &ec,
-        ]
-        .concat(),
-    );
-    std::fs::write(
-        dir.join("leaf.ext"),
-        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
-    )
-    .unwrap();
-    openssl(&[
-        "x509",
-        "-req",
-        "-in",
-        "leaf.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-days",
-        "1",
-        "-extfile",
-        "leaf.ext",
-        "-out",
-        "cert.pem",
-    ]);
-    let script = format!(
-        r#"
-import http.server, json, ssl
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        with open({requests:?}, "a") as f:
-            f.write(self.path + "\n")
-        body = json.dumps({{"SigninToken": {TOKEN:?}}}).encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, *a):
-        pass
-server = http.server.HTTPServer(("127.0.0.1", 0), H)
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-ctx.load_cert_chain({cert:?}, {key:?})
-server.socket = ctx.wrap_socket(server.socket, server_side=True)
-print(server.server_address[1], flush=True)
-server.serve_forever()
-"#,
-        requests = dir.join("requests").display().to_string(),
-        cert = dir.join("cert.pem").display().to_string(),
-        key = dir.join("key.pem").display().to_string(),
-    );
-    let mut child = Command::new(venv().join("bin/python"))
-        .arg("-c")
-        .arg(script)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
-        &mut line,
-    )
-    .unwrap();
-    let port: u16 = line.trim().parse().expect("the TLS server's port");
-    TlsServer {
-        child,
-        url: format!("https://127.0.0.1:{port}"),
-    }
-}
-
 #[test]
 fn https_endpoints_are_verified_against_the_trust_store() {
     let Some(moto) = Moto::start() else { return };
@@ -589,15 +458,21 @@ fn https_endpoints_are_verified_against_the_trust_store() {
         return;
     }
     let home = home();
+    // A getSigninToken endpoint over TLS, with a certificate for 127.0.0.1.
     let dir = tempfile::tempdir().unwrap();
-    let server = tls_server(dir.path());
+    let server = tls_server(
+        dir.path(),
+        "IP:127.0.0.1",
+        0,
+        &serde_json::json!({ "SigninToken": TOKEN }).to_string(),
+    );
     settings(
         &home,
         &format!("signin_url = \"{}/federation\"\n", server.url),
     );
 
     // Trusted (rustls-native-certs reads SSL_CERT_FILE instead of the system store).
-    let cert = dir.path().join("ca.pem").display().to_string();
+    let cert = server.ca.display().to_string();
     let out = run(
         &home,
         &moto,
@@ -610,9 +485,9 @@ fn https_endpoints_are_verified_against_the_trust_store() {
         &server.url,
         "https://eu-west-1.console.aws.amazon.com/console/home?region=eu-west-1",
     );
-    let requests = read(&dir.path().join("requests"));
-    assert_eq!(requests.lines().count(), 1, "{requests}");
-    let q = query(requests.trim_end());
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    let q = query(&requests[0].target);
     assert_eq!(q["Action"], "getSigninToken");
     let dev = cached(&home, &moto, "dev");
     let session: serde_json::Value = serde_json::from_str(&q["Session"]).unwrap();
@@ -630,5 +505,5 @@ fn https_endpoints_are_verified_against_the_trust_store() {
         !err.contains(&dev["SessionToken"].as_str().unwrap()[..16]),
         "{err}"
     );
-    assert_eq!(read(&dir.path().join("requests")).lines().count(), 1);
+    assert_eq!(server.requests().len(), 1);
 }

@@ -7,6 +7,7 @@ mod answers;
 mod cli;
 mod completions;
 mod concurrency;
+mod conformance;
 mod demo;
 mod ecosystem;
 mod failures;

@@ -7,6 +7,7 @@ pub mod moto;
 pub mod servers;
 pub mod shells;
 pub mod term;
+pub mod tls;
 
 pub use moto::{Moto, Recorded};
 
@@ -78,6 +79,20 @@ pub fn require(program: &str) -> bool {
         eprintln!("\n*** NOT RUN: {program} is not installed; this test did not run. ***\n");
     }
     found
+}
+
+/// Whether the machine allows what a test needs beyond a program (`what`, such as a mount
+/// namespace), as `works` found. Like `require`: a failure in CI, NOT RUN locally.
+pub fn require_ability(what: &str, works: bool) -> bool {
+    if !works {
+        if in_ci() {
+            panic!("{what} is required in CI (CI=true) but this machine does not allow it");
+        }
+        eprintln!(
+            "\n*** NOT RUN: this machine does not allow {what}; this test did not run. ***\n"
+        );
+    }
+    works
 }
 
 pub const LONG_TERM_KEY: &str = "AKIALONGTERMKEY00001";

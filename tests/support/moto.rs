@@ -19,6 +19,8 @@ pub struct Recorded {
     pub params: HashMap<String, String>,
     /// The access key id named in the SigV4 `Credential=` of the Authorization header.
     pub signing_key: String,
+    /// The region named in the SigV4 scope (`Credential=KEY/DATE/REGION/SERVICE/aws4_request`).
+    pub region: String,
     /// The service named in the SigV4 scope.
     pub service: String,
 }
@@ -127,6 +129,7 @@ impl Moto {
             out.push(Recorded {
                 action: params.get("Action").cloned().unwrap_or_default(),
                 signing_key: parts.first().unwrap_or(&"").to_string(),
+                region: parts.get(2).unwrap_or(&"").to_string(),
                 service: parts.get(3).unwrap_or(&"").to_string(),
                 params,
             });
