@@ -244,6 +244,22 @@ pub fn scrub_secrets(cmd: &mut std::process::Command) {
     }
 }
 
+/// An error and its causes, each said once, as `a: b: c`: the SDK's errors repeat themselves down
+/// the chain ("an error occurred while loading credentials" twice), and their Debug form (which
+/// `DisplayErrorContext` adds) is no message.
+pub fn error_text(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(err);
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
+}
+
 /// True when the error chain bottoms out in a broken pipe on our own output.
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| {

@@ -278,3 +278,52 @@ fn e2e_fips_and_dual_stack_sso_goes_to_the_fips_dual_stack_portal() {
     );
     assert_eq!(query(&requests[1].target), expected);
 }
+
+// smithy-rs/aws/rust-runtime/aws-config/test-data/profile-provider/assume_role_override_service_env_url
+//
+// AWS_ENDPOINT_URL_STS alone sends STS elsewhere (an STS VPC endpoint, say); nothing says where
+// IAM is, and here IAM can't be reached. The SDK makes its AssumeRole there with base's keys. aws-as
+// adds MFA discovery (IAM's ListMFADevices) for keys with no mfa_serial: when IAM can't be asked,
+// the switch goes on without MFA, as the SDK's does, and remembers that it asked, for an hour, so
+// that the next switch is served from the cache without touching the network.
+#[test]
+fn assume_role_override_service_env_url_works_without_iam() {
+    let Some(moto) = Moto::start() else { return };
+    let home = Home::new(REGION_OVERRIDE_CONFIG, REGION_OVERRIDE_CREDENTIALS);
+    let closed = format!("http://127.0.0.1:{}", moto::free_port());
+    let env = [("AWS_ENDPOINT_URL_STS", moto.url())];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let out = run(
+        &home,
+        &closed,
+        &["export", "default", "--format", "json"],
+        &env,
+    );
+    let v = json(&out);
+    assert!(
+        v["Arn"]
+            .as_str()
+            .unwrap()
+            .contains(":assumed-role/integration-test/"),
+        "{v}"
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("could not look up the MFA device of profile `base`")
+            && err.contains("going on without MFA"),
+        "{err}"
+    );
+    let requests = moto.requests();
+    assert_eq!(requests.last().unwrap().action, "AssumeRole");
+    assert_eq!(requests.last().unwrap().signing_key, "AKIAFAKE");
+
+    moto.reset();
+    let again = json(&run(
+        &home,
+        &closed,
+        &["export", "default", "--format", "json"],
+        &env,
+    ));
+    assert_eq!(again["AccessKeyId"], v["AccessKeyId"]);
+    assert!(moto.requests().is_empty(), "{:?}", moto.requests());
+}

@@ -49,7 +49,11 @@ impl Profiles {
             files,
             None,
         ))
-        .context("could not read the AWS config files")?;
+        .map_err(|e| {
+            // The files reach the parser as text, so its messages name no file.
+            let text = crate::util::error_text(&e).replace("error parsing  on line", "on line");
+            anyhow::anyhow!("could not read the AWS config files: {text}")
+        })?;
         Ok(Profiles { set, stored })
     }
 
@@ -135,12 +139,10 @@ fn read(path: Option<PathBuf>) -> Result<String> {
     let Some(path) = path else {
         return Ok(String::new());
     };
-    match std::fs::read(&path) {
-        Ok(bytes) => Ok(String::from_utf8_lossy(&bytes).into_owned()),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
-        Err(err) => Err(err)
-            .with_context(|| format!("could not read the AWS config files: {}", path.display())),
-    }
+    // 256 MiB: a config of 100,000 profiles is a few tens of MiB; /dev/zero is not a config.
+    crate::util::read_text(&path, 256 << 20)
+        .map(Option::unwrap_or_default)
+        .with_context(|| format!("could not read the AWS config files: {}", path.display()))
 }
 
 /// The file as aws-config can parse it. aws-config reads `#` and `;` in a section header as the

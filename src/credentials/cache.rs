@@ -81,6 +81,10 @@ pub struct MfaNote {
     pub profile: String,
     /// The device's serial (ARN), or none when the user has none or may not list them.
     pub serial: Option<String>,
+    /// Set when IAM could not be asked: the note stands in for an answer until then (Unix
+    /// seconds), and the lookup is made again after.
+    #[serde(default)]
+    pub unanswered_until: Option<i64>,
 }
 
 /// A step's failure, kept for the processes that waited on its lock.
@@ -241,7 +245,11 @@ impl Cache {
         Ok(dir
             .read(&format!("{key}.mfa"), 8192)?
             .and_then(|bytes| serde_json::from_slice::<MfaNote>(&bytes).ok())
-            .filter(|n| n.serial.as_deref().is_none_or(super::valid_arn)))
+            .filter(|n| n.serial.as_deref().is_none_or(super::valid_arn))
+            .filter(|n| {
+                n.unanswered_until
+                    .is_none_or(|t| t > crate::util::now_epoch())
+            }))
     }
 
     pub fn write_mfa_note(&self, key: &str, note: &MfaNote) -> Result<()> {

@@ -10,7 +10,7 @@ use super::{BaseSecret, Request, sts};
 use crate::config::chain::digest;
 use crate::config::{Ambient, Chain, Settings};
 use crate::util::sanitize;
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 fn note_key(chain: &Chain) -> String {
     digest(&[
@@ -63,23 +63,35 @@ pub fn settle(
     }
     let profile = chain.base.profile.clone();
     let secret = BaseSecret::load(&chain.base)?;
-    let note = look_up(chain, &secret, settings, ambient).with_context(|| {
-        format!(
-            "could not look up the MFA device of profile `{profile}` (set mfa_serial in it, or \
-             mfa_serial = none for no MFA)"
-        )
-    })?;
-    match &note.serial {
-        Some(serial) => eprintln!(
+    // The lookup is aws-as's own addition to what the SDKs do: when IAM can't be asked (an STS
+    // endpoint of its own with no route to IAM, a FIPS endpoint, no network), the switch goes
+    // on without MFA, as the SDKs' would, and the question is asked again an hour later.
+    let note = look_up(chain, &secret, settings, ambient).unwrap_or_else(|e| {
+        eprintln!(
+            "[mfa] could not look up the MFA device of profile `{}` ({}); going on without MFA, \
+             and looking again in an hour (set mfa_serial in the profile, or mfa_serial = none, \
+             to skip the lookup)",
+            sanitize(&profile),
+            sts::excerpt(&format!("{e:#}"), 200)
+        );
+        MfaNote {
+            profile: profile.clone(),
+            serial: None,
+            unanswered_until: Some(crate::util::now_epoch() + 3600),
+        }
+    });
+    match (&note.serial, note.unanswered_until) {
+        (Some(serial), _) => eprintln!(
             "[mfa] profile `{}` has no mfa_serial; using MFA device {} (found with ListMFADevices)",
             sanitize(&profile),
             sanitize(serial)
         ),
-        None => eprintln!(
+        (None, None) => eprintln!(
             "[mfa] profile `{}` has no mfa_serial and its IAM user has no MFA device; going on \
              without MFA",
             sanitize(&profile)
         ),
+        (None, Some(_)) => {}
     }
     cache.write_mfa_note(&key, &note)?;
     apply(chain, note);
@@ -102,6 +114,7 @@ fn look_up(
     Ok(MfaNote {
         profile: chain.base.profile.clone(),
         serial,
+        unanswered_until: None,
     })
 }
 

@@ -16,7 +16,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_sts::config::http::HttpResponse;
-use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use std::future::Future;
 use std::time::Duration;
 
@@ -335,6 +335,7 @@ impl Sts {
             .with_region(self.config.region().cloned())
             .with_use_fips(self.config.use_fips())
             .with_use_dual_stack(self.config.use_dual_stack())
+            .with_retry_config(RetryConfig::standard().with_max_attempts(2))
             .with_timeout_config(timeouts(settings.sts_timeout));
         let provider = aws_config::profile::ProfileFileCredentialsProvider::builder()
             .profile_files(crate::config::profiles::sdk_files()?)
@@ -451,7 +452,7 @@ impl AwsError {
             SdkError::DispatchFailure(_) => Failure::Unreachable(innermost(err)),
             SdkError::ResponseError(_) => Failure::Unreadable(status),
             SdkError::ConstructionFailure(_) => {
-                Failure::Other(excerpt(&DisplayErrorContext(err).to_string(), EXCERPT))
+                Failure::Other(excerpt(&crate::util::error_text(err), EXCERPT))
             }
             _ => Failure::Other("an error the SDK did not describe".into()),
         };
@@ -573,7 +574,7 @@ impl ProviderFailure {
             }
             // The provider's own words (a credential_process's stderr, a token cache problem),
             // bounded and made printable.
-            _ => excerpt(&DisplayErrorContext(&err).to_string(), 3 * EXCERPT),
+            _ => excerpt(&crate::util::error_text(&err), 3 * EXCERPT),
         };
         // No call was made: the provider stopped before it, at the SSO token (missing, expired,
         // unreadable), which a new `aws sso login` fixes.
