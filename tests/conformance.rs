@@ -9,15 +9,6 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-/// `aws-as ARGS` detached from any terminal, with `env` on top of the clean environment.
-fn run(home: &Home, endpoint: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new("setsid");
-    cmd.arg("-w").arg(bin()).args(args);
-    home.clean_env(&mut cmd, endpoint);
-    cmd.envs(env.iter().copied()).stdin(Stdio::null());
-    cmd.output().expect("run aws-as")
-}
-
 const REGION_OVERRIDE_CONFIG: &str = "[default]
 # this region is overriden by the environment variable
 region = us-east-1
@@ -42,12 +33,7 @@ const ASIDE_FROM_THE_CASE: [&str; 3] = ["GetCallerIdentity", "ListMFADevices", "
 fn region_override_export(moto: &Moto, env: &[(&str, &str)]) -> (serde_json::Value, Vec<Recorded>) {
     moto.reset();
     let home = Home::new(REGION_OVERRIDE_CONFIG, REGION_OVERRIDE_CREDENTIALS);
-    let out = run(
-        &home,
-        &moto.url(),
-        &["export", "default", "--format", "json"],
-        env,
-    );
+    let out = home.run_env(&moto.url(), &["export", "default", "--format", "json"], env);
     (json(&out), moto.requests())
 }
 
@@ -293,12 +279,7 @@ fn assume_role_override_service_env_url_works_without_iam() {
     let closed = format!("http://127.0.0.1:{}", moto::free_port());
     let env = [("AWS_ENDPOINT_URL_STS", moto.url())];
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let out = run(
-        &home,
-        &closed,
-        &["export", "default", "--format", "json"],
-        &env,
-    );
+    let out = home.run_env(&closed, &["export", "default", "--format", "json"], &env);
     let v = json(&out);
     assert!(
         v["Arn"]
@@ -318,12 +299,7 @@ fn assume_role_override_service_env_url_works_without_iam() {
     assert_eq!(requests.last().unwrap().signing_key, "AKIAFAKE");
 
     moto.reset();
-    let again = json(&run(
-        &home,
-        &closed,
-        &["export", "default", "--format", "json"],
-        &env,
-    ));
+    let again = json(&home.run_env(&closed, &["export", "default", "--format", "json"], &env));
     assert_eq!(again["AccessKeyId"], v["AccessKeyId"]);
     assert!(moto.requests().is_empty(), "{:?}", moto.requests());
 }

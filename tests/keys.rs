@@ -9,15 +9,6 @@ use std::process::{Command, Output, Stdio};
 
 const PASSPHRASE: &str = "correct horse battery staple";
 
-/// `aws-as ARGS` with no terminal, a clean environment plus `env`.
-fn run(home: &Home, endpoint: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new("setsid");
-    cmd.arg("-w").arg(bin()).args(args);
-    home.clean_env(&mut cmd, endpoint);
-    cmd.envs(env.iter().copied()).stdin(Stdio::null());
-    cmd.output().expect("run aws-as")
-}
-
 fn file_env() -> Vec<(&'static str, &'static str)> {
     vec![
         ("AWS_AS_KEYS_BACKEND", "file"),
@@ -108,7 +99,7 @@ fn import_removes_plaintext_then_switching_and_rotation_use_the_file_store() {
     let url = moto.url();
     let env = file_env();
 
-    let err = ok(&run(&home, &url, &["import", "--remove-plaintext"], &env));
+    let err = ok(&home.run_env(&url, &["import", "--remove-plaintext"], &env));
     assert!(
         err.contains(&format!("imported access key {old_id} of profile `alice`")),
         "{err}"
@@ -123,7 +114,7 @@ fn import_removes_plaintext_then_switching_and_rotation_use_the_file_store() {
     );
     assert_eq!(index(&home)["profiles"]["alice"]["backend"], "file");
     assert_eq!(index(&home)["profiles"]["alice"]["access_key_id"], old_id);
-    let list = stdout(&run(&home, &url, &["list"], &env));
+    let list = stdout(&home.run_env(&url, &["list"], &env));
     assert!(
         list.lines()
             .any(|l| l.contains("alice") && l.contains("user") && l.contains("file")),
@@ -133,7 +124,7 @@ fn import_removes_plaintext_then_switching_and_rotation_use_the_file_store() {
     // Switching works, through the shell hook as the shell function runs it, and the session is
     // signed with the stored key. The role signs with that session.
     moto.reset();
-    let out = run(&home, &url, &["__hook", "bash", "--", "dev"], &env);
+    let out = home.run_env(&url, &["__hook", "bash", "--", "dev"], &env);
     ok(&out);
     assert!(stdout(&out).contains("export AWS_SESSION_TOKEN="));
     let reqs = moto.requests();
@@ -148,8 +139,7 @@ fn import_removes_plaintext_then_switching_and_rotation_use_the_file_store() {
     assert_eq!(moto.count("ListMFADevices"), 1);
     // The switch back is served from the cache: no call, and no passphrase needed.
     moto.reset();
-    let out = run(
-        &home,
+    let out = home.run_env(
         &url,
         &["__hook", "bash", "--", "dev"],
         &[("AWS_AS_KEYS_BACKEND", "file")],
@@ -159,7 +149,7 @@ fn import_removes_plaintext_then_switching_and_rotation_use_the_file_store() {
 
     // rotate: exactly one key afterwards, a new one, stored; the old one is gone from IAM.
     moto.reset();
-    let err = ok(&run(&home, &url, &["rotate", "alice"], &env));
+    let err = ok(&home.run_env(&url, &["rotate", "alice"], &env));
     let keys = access_keys(&moto, "alice");
     assert_eq!(keys.len(), 1, "{keys:?}");
     let new_id = keys[0].clone();
@@ -186,7 +176,7 @@ fn import_removes_plaintext_then_switching_and_rotation_use_the_file_store() {
 
     // The next switch signs with the new key, fetched from the store.
     moto.reset();
-    ok(&run(&home, &url, &["export", "dev", "--refresh"], &env));
+    ok(&home.run_env(&url, &["export", "dev", "--refresh"], &env));
     let ar = moto
         .requests()
         .into_iter()
@@ -195,8 +185,7 @@ fn import_removes_plaintext_then_switching_and_rotation_use_the_file_store() {
     assert_eq!(ar.signing_key, new_id);
 
     // A wrong passphrase: one clean line, no secret, nothing changed.
-    let out = run(
-        &home,
+    let out = home.run_env(
         &url,
         &["export", "alice", "--refresh"],
         &[
@@ -206,7 +195,7 @@ fn import_removes_plaintext_then_switching_and_rotation_use_the_file_store() {
     );
     assert_clean_failure(&out, "wrong passphrase for the file key store");
     // No passphrase and no terminal: the message names the variable.
-    let out = run(&home, &url, &["export", "alice", "--refresh"], &[]);
+    let out = home.run_env(&url, &["export", "alice", "--refresh"], &[]);
     assert_clean_failure(&out, "AWS_AS_FILE_PASSPHRASE");
 }
 
@@ -216,7 +205,7 @@ fn rotation_of_a_plaintext_key_updates_the_file_in_place() {
     let (old_id, old_secret) = iam_user(&moto, "alice");
     let before = credentials_text(&old_id, &old_secret);
     let home = Home::new("[profile alice]\nmfa_serial = none\n", &before);
-    let err = ok(&run(&home, &moto.url(), &["rotate", "alice"], &[]));
+    let err = ok(&home.run_env(&moto.url(), &["rotate", "alice"], &[]));
     let keys = access_keys(&moto, "alice");
     assert_eq!(keys.len(), 1);
     let new_id = &keys[0];
@@ -238,7 +227,7 @@ fn rotation_of_a_plaintext_key_updates_the_file_in_place() {
     );
     // And the new key works for a switch.
     moto.reset();
-    ok(&run(&home, &moto.url(), &["export", "alice"], &[]));
+    ok(&home.run_env(&moto.url(), &["export", "alice"], &[]));
     assert_eq!(
         moto.requests()
             .into_iter()
@@ -276,7 +265,7 @@ fn rotation_keeps_the_old_key_when_the_new_one_fails_or_iam_refuses() {
         ("AWS_AS_CONFIG", config),
     ];
     let before = std::fs::read_to_string(home.path().join(".aws/credentials")).unwrap();
-    let out = run(&home, &moto.url(), &["rotate", "alice"], &env);
+    let out = home.run_env(&moto.url(), &["rotate", "alice"], &env);
     assert_clean_failure(&out, "did not work");
     let err = stderr(&out);
     assert!(err.contains("was deleted again"), "{err}");
@@ -293,7 +282,7 @@ fn rotation_keeps_the_old_key_when_the_new_one_fails_or_iam_refuses() {
 
     // A user who already has two keys: IAM refuses the third, and the message says what to do.
     aws(&moto, &["iam", "create-access-key", "--user-name", "alice"]);
-    let out = run(&home, &moto.url(), &["rotate", "alice"], &env);
+    let out = home.run_env(&moto.url(), &["rotate", "alice"], &env);
     assert_clean_failure(&out, "already has two access keys");
     assert!(stderr(&out).contains(&format!("Key {old_id} is still live")));
     assert_eq!(access_keys(&moto, "alice").len(), 2);
@@ -308,7 +297,7 @@ fn rotation_keeps_the_old_key_when_the_new_one_fails_or_iam_refuses() {
         "[profile r]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = alice\n",
     )
     .unwrap();
-    let out = run(&home, &moto.url(), &["rotate", "r"], &env);
+    let out = home.run_env(&moto.url(), &["rotate", "r"], &env);
     assert_clean_failure(&out, "aws-as rotate alice");
 }
 
@@ -360,12 +349,7 @@ fn mfa_device_is_discovered_once_and_remembered() {
     );
     let url = moto.url();
     moto.reset();
-    let err = ok(&run(
-        &home,
-        &url,
-        &["export", "dev", "--mfa-code", "123456"],
-        &[],
-    ));
+    let err = ok(&home.run_env(&url, &["export", "dev", "--mfa-code", "123456"], &[]));
     assert!(err.contains(&format!("using MFA device {serial}")), "{err}");
     let reqs = moto.requests();
     let list = reqs.iter().find(|r| r.action == "ListMFADevices").unwrap();
@@ -382,17 +366,17 @@ fn mfa_device_is_discovered_once_and_remembered() {
 
     // Remembered: the user profile reuses the device and the session, without asking IAM.
     moto.reset();
-    ok(&run(&home, &url, &["export", "alice"], &[]));
+    ok(&home.run_env(&url, &["export", "alice"], &[]));
     assert!(moto.requests().is_empty(), "{:?}", moto.requests());
     // --refresh looks again (the device could have changed) and needs a code again.
     moto.reset();
-    let out = run(&home, &url, &["export", "alice", "--refresh"], &[]);
+    let out = home.run_env(&url, &["export", "alice", "--refresh"], &[]);
     assert_clean_failure(&out, "--mfa-code");
     assert_eq!(moto.count("ListMFADevices"), 1);
 
     // bob has no device: no MFA. nomfa (carol's keys) says none: no lookup at all.
     moto.reset();
-    let err = ok(&run(&home, &url, &["export", "bob"], &[]));
+    let err = ok(&home.run_env(&url, &["export", "bob"], &[]));
     assert!(err.contains("has no MFA device"), "{err}");
     let gst = moto
         .requests()
@@ -401,12 +385,12 @@ fn mfa_device_is_discovered_once_and_remembered() {
         .unwrap();
     assert!(!gst.params.contains_key("SerialNumber"));
     moto.reset();
-    ok(&run(&home, &url, &["export", "nomfa"], &[]));
+    ok(&home.run_env(&url, &["export", "nomfa"], &[]));
     let actions: Vec<String> = moto.requests().into_iter().map(|r| r.action).collect();
     assert_eq!(actions, vec!["GetSessionToken"]);
 
     // cache clear forgets the devices too.
-    ok(&run(&home, &url, &["cache", "clear"], &[]));
+    ok(&home.run_env(&url, &["cache", "clear"], &[]));
     let notes = std::fs::read_dir(home.cache_dir())
         .unwrap()
         .flatten()
@@ -432,7 +416,7 @@ fn federation_profiles_get_federation_tokens_cached_like_any_identity() {
     );
     let url = moto.url();
     moto.reset();
-    let out = run(&home, &url, &["export", "fed", "--format", "json"], &[]);
+    let out = home.run_env(&url, &["export", "fed", "--format", "json"], &[]);
     let v = json(&out);
     assert_eq!(
         v["Arn"],
@@ -457,11 +441,11 @@ fn federation_profiles_get_federation_tokens_cached_like_any_identity() {
 
     // Cached: the switch through the hook makes no call and carries the identity.
     moto.reset();
-    let out = run(&home, &url, &["__hook", "bash", "--", "fed"], &[]);
+    let out = home.run_env(&url, &["__hook", "bash", "--", "fed"], &[]);
     ok(&out);
     assert!(stdout(&out).contains("export AWS_AS_IDENTITY='fed'"));
     assert!(moto.requests().is_empty());
-    let list = stdout(&run(&home, &url, &["list"], &[]));
+    let list = stdout(&home.run_env(&url, &["list"], &[]));
     assert!(
         list.lines()
             .any(|l| l.contains("fed") && l.contains("federation") && l.contains("cached")),
@@ -470,12 +454,12 @@ fn federation_profiles_get_federation_tokens_cached_like_any_identity() {
 
     // An inline policy, keys on the profile itself; its mfa_serial plays no part.
     moto.reset();
-    ok(&run(&home, &url, &["export", "inline"], &[]));
+    ok(&home.run_env(&url, &["export", "inline"], &[]));
     let reqs = moto.requests();
     assert_eq!(reqs.len(), 1, "{reqs:?}");
     assert!(reqs[0].params["Policy"].contains("s3:List*"));
 
-    let out = run(&home, &url, &["export", "bad"], &[]);
+    let out = home.run_env(&url, &["export", "bad"], &[]);
     assert_clean_failure(&out, "STS would refuse");
 }
 
@@ -502,7 +486,7 @@ fn keyutils_backend_keeps_keys_in_the_kernel_across_processes() {
         ("AWS_ACCESS_KEY_ID", id.as_str()),
         ("AWS_SECRET_ACCESS_KEY", secret.as_str()),
     ];
-    let out = run(&home, &url, &["add", &name, "--from-env"], &with_keys);
+    let out = home.run_env(&url, &["add", &name, "--from-env"], &with_keys);
     let err = stderr(&out);
     if !out.status.success() && err.contains("kernel keyring is not available") {
         // The one case this test may not run: a container whose seccomp forbids keyctl.
@@ -516,7 +500,7 @@ fn keyutils_backend_keeps_keys_in_the_kernel_across_processes() {
 
     // Another process, with no keys in its environment, signs with the stored key.
     moto.reset();
-    ok(&run(&home, &url, &["export", &name], &backend));
+    ok(&home.run_env(&url, &["export", &name], &backend));
     let gst = moto
         .requests()
         .into_iter()
@@ -544,11 +528,11 @@ fn keyutils_backend_keeps_keys_in_the_kernel_across_processes() {
     assert_eq!(held["aws_secret_access_key"], secret);
 
     // Gone from the kernel after remove, and the profile has no keys any more.
-    ok(&run(&home, &url, &["remove", &name], &backend));
+    ok(&home.run_env(&url, &["remove", &name], &backend));
     assert_eq!(in_kernel(), None);
-    let out = run(&home, &url, &["export", &name, "--refresh"], &backend);
+    let out = home.run_env(&url, &["export", &name, "--refresh"], &backend);
     assert_clean_failure(&out, "has no credentials");
-    let out = run(&home, &url, &["remove", &name], &backend);
+    let out = home.run_env(&url, &["remove", &name], &backend);
     assert_clean_failure(&out, "no stored keys");
 }
 
@@ -620,8 +604,7 @@ fn secret_service_backend_against_a_real_gnome_keyring() {
 #[test]
 fn without_a_secret_service_the_keyring_backend_names_the_others() {
     let home = Home::new("", "");
-    let out = run(
-        &home,
+    let out = home.run_env(
         "http://127.0.0.1:9",
         &["add", "dev", "--from-env"],
         &[
@@ -637,8 +620,7 @@ fn without_a_secret_service_the_keyring_backend_names_the_others() {
     // Nothing was written anywhere, not even the index.
     assert!(!home.path().join(".local/share/aws-as/keys.json").exists());
     // An unknown backend is a configuration error, not a fallback.
-    let out = run(
-        &home,
+    let out = home.run_env(
         "http://127.0.0.1:9",
         &["add", "dev", "--from-env"],
         &[

@@ -71,18 +71,7 @@ fn a_wait_for_a_lock_is_bounded_and_names_the_holder() {
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     let mut holder = holder.spawn().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let holder_pid = loop {
-        let text = std::fs::read_to_string(pidfile.path()).unwrap_or_default();
-        if let Ok(pid) = text.trim().parse::<u32>() {
-            break pid;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the holder never ran its mfa_process"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let holder_pid = wait_for_pid(pidfile.path(), 20);
     assert_eq!(holder_pid, holder.id());
 
     let started = Instant::now();

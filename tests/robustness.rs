@@ -147,21 +147,7 @@ fn core_dumps_never_hold_a_secret() {
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     let mut child = cmd.spawn().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let pid = loop {
-        if let Ok(pid) = std::fs::read_to_string(&pidfile)
-            .unwrap_or_default()
-            .trim()
-            .parse::<u32>()
-        {
-            break pid;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "aws-as never reached its mfa_process"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let pid = wait_for_pid(&pidfile, 30);
     assert_eq!(pid, child.id());
     let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
     let core_line = limits

@@ -247,6 +247,24 @@ pub fn assert_clean_failure(out: &Output, needle: &str) {
     assert!(err.contains(needle), "expected {needle:?} in: {err}");
 }
 
+/// The PID a process wrote into `path` (an mfa_process's `echo $PPID > path`: the aws-as that
+/// runs it), once it is there; panics after `secs`.
+pub fn wait_for_pid(path: &Path, secs: u64) -> u32 {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        if let Ok(pid) = text.trim().parse::<u32>() {
+            return pid;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "nothing wrote a PID into {}",
+            path.display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 /// Parse `aws-as export NAME --format json` output.
 pub fn json(out: &Output) -> serde_json::Value {
     assert!(out.status.success(), "aws-as failed: {}", stderr(out));
