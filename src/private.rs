@@ -125,7 +125,7 @@ impl PrivateDir {
             .metadata()
             .with_context(|| format!("could not read {}", path.display()))?;
         check_file(&path, &meta)?;
-        let mut bytes = Vec::new();
+        let mut bytes = Vec::with_capacity((meta.len() as usize).min(limit) + 1);
         file.take(limit as u64 + 1)
             .read_to_end(&mut bytes)
             .with_context(|| format!("could not read {}", path.display()))?;

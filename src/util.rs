@@ -180,7 +180,9 @@ pub fn read_text(path: &Path, limit: u64) -> Result<Option<String>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e.into()),
     };
-    let mut bytes = Vec::new();
+    // Sized from the file's length, as fs::read does: `take` hides that hint from read_to_end.
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0).min(limit) as usize;
+    let mut bytes = Vec::with_capacity(len + 1);
     file.take(limit + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
         bail!("it is larger than {} MiB", limit >> 20);
