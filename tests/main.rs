@@ -9,6 +9,7 @@ mod concurrency;
 mod demo;
 mod ecosystem;
 mod failures;
+mod fuzz_corpus;
 mod hostile;
 mod keys;
 mod keys_terminal;
