@@ -8,6 +8,8 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod credentials;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod keys;
 pub mod private;
 pub mod shell;

@@ -11,6 +11,7 @@ mod conformance;
 mod demo;
 mod ecosystem;
 mod failures;
+mod fuzz_corpus;
 mod hostile;
 mod keys;
 mod keys_terminal;

@@ -82,6 +82,25 @@ impl Sts {
         Ok(Sts { rt, config })
     }
 
+    /// An STS client for `endpoint` alone, reading none of the user's files or environment and
+    /// never retrying: only for the fuzz target that feeds whole answers through the SDK
+    /// (`crate::fuzz::sts_response`). Everything after the constructor is the production path.
+    #[doc(hidden)]
+    pub fn for_endpoint(endpoint: &str) -> Result<Sts> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("could not start the async runtime")?;
+        let config = SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .endpoint_url(endpoint)
+            .timeout_config(timeouts(Duration::from_secs(10)))
+            .retry_config(RetryConfig::disabled())
+            .build();
+        Ok(Sts { rt, config })
+    }
+
     fn sts(&self, signer: &Signer) -> aws_sdk_sts::Client {
         let conf = aws_sdk_sts::config::Builder::from(&self.config)
             .credentials_provider(signer.credentials())

@@ -1,0 +1,4 @@
+#![no_main]
+
+// The body is aws_as::fuzz::settings, which tests/fuzz_corpus.rs also replays on stable.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| aws_as::fuzz::settings(data));
