@@ -1,5 +1,6 @@
 //! The command-line interface. Parsing only: nothing here acts.
 
+use crate::shell::Shell;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use clap_complete::engine::ArgValueCompleter;
 use std::ffi::OsString;
@@ -28,7 +29,7 @@ pub struct Cli {
 
     /// Print the shell integration to evaluate; detects the shell when SHELL is omitted
     #[arg(short = 's', long = "shell", value_name = "SHELL", num_args = 0..=1, conflicts_with = "csh")]
-    pub shell_init: Option<Option<ShellName>>,
+    pub shell_init: Option<Option<Shell>>,
 
     /// Print the integration in csh syntax (as ssh-agent -c does)
     #[arg(short = 'c')]
@@ -151,7 +152,7 @@ pub enum Command {
     /// Print the shell integration for SHELL (the long form of -s)
     Init {
         #[arg(value_enum)]
-        shell: ShellName,
+        shell: Shell,
         /// Print the integration script itself rather than the line that loads it
         #[arg(long, hide = true)]
         script: bool,
@@ -160,13 +161,13 @@ pub enum Command {
     #[command(name = "__label", hide = true)]
     Label {
         #[arg(value_enum)]
-        shell: ShellName,
+        shell: Shell,
     },
     /// Used by the shell integration: prints shell code for the wrapper to evaluate
     #[command(name = "__hook", hide = true)]
     Hook {
         #[arg(value_enum)]
-        shell: ShellName,
+        shell: Shell,
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<OsString>,
     },
@@ -207,31 +208,6 @@ pub enum CompletionShell {
     Fish,
 }
 
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ShellName {
-    Bash,
-    Zsh,
-    Sh,
-    Ksh,
-    Fish,
-    Tcsh,
-    Csh,
-}
-
-impl ShellName {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ShellName::Bash => "bash",
-            ShellName::Zsh => "zsh",
-            ShellName::Sh => "sh",
-            ShellName::Ksh => "ksh",
-            ShellName::Fish => "fish",
-            ShellName::Tcsh => "tcsh",
-            ShellName::Csh => "csh",
-        }
-    }
-}
-
 /// What the user asked for, once clap is done.
 pub fn parse(args: Vec<OsString>) -> Result<Cli, clap::Error> {
     Cli::try_parse_from(args)
@@ -263,7 +239,7 @@ mod tests {
         assert!(matches!(p(&["-s"]).unwrap().shell_init, Some(None)));
         assert!(matches!(
             p(&["-s", "zsh"]).unwrap().shell_init,
-            Some(Some(ShellName::Zsh))
+            Some(Some(Shell::Zsh))
         ));
         assert!(p(&["-c"]).unwrap().csh);
         assert!(matches!(

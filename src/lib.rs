@@ -8,6 +8,7 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod credentials;
+pub mod error;
 #[doc(hidden)]
 pub mod fuzz;
 pub mod keys;
@@ -37,16 +38,13 @@ pub fn main_entry(args: Vec<OsString>) -> ExitCode {
             let _ = err.print();
             return ExitCode::SUCCESS;
         }
-        Err(err) => {
-            usage_error(&err);
-            return ExitCode::from(2);
-        }
+        Err(err) => return ExitCode::from(error::usage(&err).0),
     };
     match cmd::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if util::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            if let Some(Exit(code)) = err.downcast_ref::<Exit>() {
+            if let Some(error::SilentExit(code)) = err.downcast_ref::<error::SilentExit>() {
                 return ExitCode::from(*code);
             }
             // One line, whatever the causes look like (the SDK's parse errors span several).
@@ -60,24 +58,4 @@ pub fn main_entry(args: Vec<OsString>) -> ExitCode {
             ExitCode::from(1)
         }
     }
-}
-
-/// An exit status whose message has already been printed (clap's usage errors in the hook).
-#[derive(Debug)]
-pub struct Exit(pub u8);
-
-impl std::fmt::Display for Exit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "exit status {}", self.0)
-    }
-}
-
-impl std::error::Error for Exit {}
-
-/// A usage error as one `aws-as: ...` line on stderr, like every other failure.
-pub fn usage_error(err: &clap::Error) {
-    let text = err.render().to_string();
-    let first = text.lines().next().unwrap_or("").trim();
-    let first = first.strip_prefix("error: ").unwrap_or(first);
-    eprintln!("aws-as: {}; see aws-as --help", util::sanitize(first));
 }

@@ -64,6 +64,16 @@ pub fn parse_duration(text: &str) -> Result<Duration> {
     Ok(Duration::from_secs(total))
 }
 
+/// `2026-11-21T08:00:00Z`: ISO 8601 in UTC, as AWS_CREDENTIAL_EXPIRATION and credential_process
+/// expect. `None` for a time no credentials can have (before 1970, or past 9999), never 1970.
+pub fn iso8601(epoch: i64) -> Option<String> {
+    if !(0..=253_402_300_799).contains(&epoch) {
+        return None;
+    }
+    chrono::DateTime::from_timestamp(epoch, 0)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
 /// Render a span of seconds the way the prompt and listings show it: `42m`, `3h05m`, `expired`.
 pub fn human_left(secs: i64) -> String {
     // Large enough to say nothing useful; small enough for the arithmetic below.

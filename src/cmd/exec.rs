@@ -5,9 +5,9 @@
 //! directly, and CMD's exit status, or the signal that ended it, is what the caller sees. The
 //! credentials travel in the environment only, never in CMD's arguments.
 
-use super::switch::credential_vars;
 use crate::cli::ObtainArgs;
 use crate::shell::Var;
+use crate::shell::identity::credential_vars;
 use anyhow::{Context, Result};
 use std::ffi::OsString;
 use std::os::unix::process::CommandExt;
@@ -55,5 +55,5 @@ pub fn run(name: &str, command: Vec<OsString>, args: &ObtainArgs) -> Result<()> 
         "aws-as: could not run `{}`: {err}",
         crate::util::sanitize(&program.to_string_lossy())
     );
-    Err(crate::Exit(code).into())
+    Err(crate::error::SilentExit(code).into())
 }

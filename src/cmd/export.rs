@@ -2,10 +2,10 @@
 //! credentials for other tools. As a profile's `credential_process` it serves the AWS CLI, the
 //! SDKs and terraform from aws-as's cache, with no terminal needed while the cache is warm.
 
-use super::switch::credential_vars;
 use crate::cli::{ExportFormat, ObtainArgs};
 use crate::config::Chain;
 use crate::credentials::Credentials;
+use crate::shell::identity::credential_vars;
 use crate::shell::{Dialect, Stmt};
 use crate::util::print_stdout;
 use anyhow::{Context, Result, bail};
@@ -25,7 +25,7 @@ pub fn run(name: &str, format: ExportFormat, args: &ObtainArgs) -> Result<()> {
 /// The credentials in `format`, whole: nothing is printed unless all of it rendered.
 pub fn render(format: ExportFormat, chain: &Chain, creds: &Credentials) -> Result<String> {
     let vars = credential_vars(chain, creds);
-    let expiration = super::iso8601(creds.expiration).unwrap_or_default();
+    let expiration = crate::util::iso8601(creds.expiration).unwrap_or_default();
     let shell = |dialect: Dialect| {
         let stmts: Vec<Stmt> = vars
             .iter()

@@ -3,16 +3,17 @@
 //! variables put back to their pre-activation values, so that the active identity's variables
 //! never take part in resolving the next one.
 
-use super::switch::{clear_stmts, switch_stmts};
-use crate::cli::{self, Command, ShellName};
+use crate::cli::{self, Command};
 use crate::config::Settings;
+use crate::shell::Shell;
+use crate::shell::identity;
 use crate::shell::{Dialect, Stmt};
 use crate::util::print_stdout;
 use anyhow::{Context, Result, bail};
 use std::ffi::OsString;
 use std::io::IsTerminal;
 
-pub fn run(shell: ShellName, args: Vec<OsString>) -> Result<()> {
+pub fn run(shell: Shell, args: Vec<OsString>) -> Result<()> {
     if std::io::stdout().is_terminal() {
         bail!(
             "could not run the shell hook: it prints credentials as shell code for the aws-as \
@@ -43,8 +44,7 @@ pub fn run(shell: ShellName, args: Vec<OsString>) -> Result<()> {
         // Help and version are data: let the wrapper run the binary directly to print them.
         Err(err) if !err.use_stderr() => return print_stdout(&dialect.render(&[Stmt::Delegate])?),
         Err(err) => {
-            crate::usage_error(&err);
-            return Err(crate::Exit(2).into());
+            return Err(crate::error::usage(&err).into());
         }
     };
     let target = match (&parsed.command, &parsed.name) {
@@ -55,12 +55,12 @@ pub fn run(shell: ShellName, args: Vec<OsString>) -> Result<()> {
     let stmts = match target.as_deref() {
         None => vec![Stmt::Delegate],
         // Clearing needs only the prompt's format: no other setting may stop it.
-        Some("-") => clear_stmts(&Settings::prompt_format()?),
+        Some("-") => identity::clear(&Settings::prompt_format()?),
         Some(name) => {
             let settings = Settings::load()?;
             let (chain, creds) = super::credentials_for(name, &parsed.obtain, &settings)
                 .with_context(|| format!("could not switch to `{name}`"))?;
-            switch_stmts(&chain, &creds, &settings.prompt_format)
+            identity::switch(&chain, &creds, &settings.prompt_format)
         }
     };
     // Render fully before printing anything: a failure prints nothing at all.

@@ -1,11 +1,11 @@
 //! `aws-as -s [SHELL]`, `aws-as -c` and `aws-as init SHELL`.
 
-use crate::cli::ShellName;
+use crate::shell::Shell;
 use crate::shell::{Dialect, detect};
 use crate::util::print_stdout;
 use anyhow::Result;
 
-pub fn run(shell: Option<ShellName>, script: bool) -> Result<()> {
+pub fn run(shell: Option<Shell>, script: bool) -> Result<()> {
     let shell = match shell {
         Some(shell) => shell,
         None => detect()?,

@@ -2,13 +2,13 @@
 //! integration asks for once, when it activates (the shell may have inherited an identity from
 //! its parent, and the label follows `prompt_format`).
 
-use crate::cli::ShellName;
 use crate::config::Settings;
+use crate::shell::Shell;
 use crate::shell::{Dialect, Stmt, label};
 use crate::util::print_stdout;
 use anyhow::Result;
 
-pub fn run(shell: ShellName) -> Result<()> {
+pub fn run(shell: Shell) -> Result<()> {
     // Activation needs only the prompt's format: no other setting may stop it.
     let format = Settings::prompt_format()?;
     let name = std::env::var("AWS_AS_IDENTITY")

@@ -17,14 +17,15 @@ pub mod rotate;
 pub mod status;
 pub mod switch;
 
-use crate::cli::{Cli, Command, ObtainArgs, ShellName};
+use crate::cli::{Cli, Command, ObtainArgs};
 use crate::config::{Ambient, Chain, Profiles, Settings, resolve};
 use crate::credentials::{Credentials, Request, cache::Cache, obtain};
+use crate::shell::Shell;
 use anyhow::{Context, Result, bail};
 
 pub fn run(cli: Cli) -> Result<()> {
     if cli.csh {
-        return init::run(Some(ShellName::Csh), false);
+        return init::run(Some(Shell::Csh), false);
     }
     if let Some(shell) = cli.shell_init {
         return init::run(shell, false);
@@ -133,14 +134,4 @@ fn enter(name: &str) -> Result<()> {
     // started), so nothing reads the environment while it changes.
     unsafe { std::env::set_var(RESOLVING, names.join("\n")) };
     Ok(())
-}
-
-/// `2026-11-21T08:00:00Z`: ISO 8601 in UTC, as AWS_CREDENTIAL_EXPIRATION and credential_process
-/// expect. `None` for a time no credentials can have (before 1970, or past 9999), never 1970.
-pub(crate) fn iso8601(epoch: i64) -> Option<String> {
-    if !(0..=253_402_300_799).contains(&epoch) {
-        return None;
-    }
-    chrono::DateTime::from_timestamp(epoch, 0)
-        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }

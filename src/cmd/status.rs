@@ -20,7 +20,7 @@ pub fn run(verify: bool, json: bool) -> Result<()> {
     let expiration: Option<i64> = std::env::var("AWS_AS_EXPIRATION")
         .ok()
         .and_then(|v| v.parse().ok())
-        .filter(|e: &i64| super::iso8601(*e).is_some());
+        .filter(|e: &i64| crate::util::iso8601(*e).is_some());
     let (arn, verified) = if verify {
         (Some(verified_arn(&identity)?), true)
     } else {
@@ -33,7 +33,7 @@ pub fn run(verify: bool, json: bool) -> Result<()> {
             "identity": identity,
             "arn": arn,
             "account": account,
-            "expiration": expiration.and_then(super::iso8601),
+            "expiration": expiration.and_then(crate::util::iso8601),
             "expiration_epoch": expiration,
             "seconds_left": left.map(|l| l.max(0)),
             "expired": left.is_some_and(|l| l <= 0),
@@ -55,7 +55,7 @@ pub fn run(verify: bool, json: bool) -> Result<()> {
         } else {
             "expired".into()
         };
-        let at = super::iso8601(exp).unwrap_or_default();
+        let at = crate::util::iso8601(exp).unwrap_or_default();
         out.push_str(&format!("expires   {at} ({left})\n"));
     }
     print_stdout(&out)

@@ -3,12 +3,12 @@
 
 mod csh;
 mod fish;
+pub mod identity;
 mod posix;
 pub mod prompt;
 
 pub use prompt::{Label, Live, label};
 
-use crate::cli::ShellName;
 use anyhow::{Result, bail};
 
 /// The variables aws-as manages, in the order the shell files save and restore them. The static
@@ -58,6 +58,33 @@ impl Var {
     }
 }
 
+/// A shell aws-as integrates with, as the user names it (`aws-as -s zsh`, `init ksh`) or as
+/// `detect` finds it. dash is `sh`; ksh93 and mksh are `ksh`; both render as `Dialect::Sh`.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Sh,
+    Ksh,
+    Fish,
+    Tcsh,
+    Csh,
+}
+
+impl Shell {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Shell::Bash => "bash",
+            Shell::Zsh => "zsh",
+            Shell::Sh => "sh",
+            Shell::Ksh => "ksh",
+            Shell::Fish => "fish",
+            Shell::Tcsh => "tcsh",
+            Shell::Csh => "csh",
+        }
+    }
+}
+
 /// One thing for the shell to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stmt {
@@ -94,13 +121,13 @@ pub const DIALECTS: [Dialect; 5] = [
 ];
 
 impl Dialect {
-    pub fn for_shell(shell: ShellName) -> Dialect {
+    pub fn for_shell(shell: Shell) -> Dialect {
         match shell {
-            ShellName::Bash => Dialect::Bash,
-            ShellName::Zsh => Dialect::Zsh,
-            ShellName::Sh | ShellName::Ksh => Dialect::Sh,
-            ShellName::Fish => Dialect::Fish,
-            ShellName::Tcsh | ShellName::Csh => Dialect::Csh,
+            Shell::Bash => Dialect::Bash,
+            Shell::Zsh => Dialect::Zsh,
+            Shell::Sh | Shell::Ksh => Dialect::Sh,
+            Shell::Fish => Dialect::Fish,
+            Shell::Tcsh | Shell::Csh => Dialect::Csh,
         }
     }
 
@@ -184,7 +211,7 @@ fn refuse_nul(value: &str) -> Result<()> {
 }
 
 /// The shell that started us: the parent process's name, else `$SHELL`.
-pub fn detect() -> Result<ShellName> {
+pub fn detect() -> Result<Shell> {
     let parent = parent_process_name();
     let from_env = std::env::var("SHELL").ok();
     for candidate in [parent.as_deref(), from_env.as_deref()]
@@ -199,17 +226,17 @@ pub fn detect() -> Result<ShellName> {
 }
 
 /// `-bash`, `/usr/bin/zsh` and `zsh-5.9` all name a shell.
-pub fn shell_from_name(name: &str) -> Option<ShellName> {
+pub fn shell_from_name(name: &str) -> Option<Shell> {
     let base = name.trim().rsplit('/').next()?.trim_start_matches('-');
     let stem = base.split(['-', '.']).next().unwrap_or(base);
     Some(match stem {
-        "bash" => ShellName::Bash,
-        "zsh" => ShellName::Zsh,
-        "sh" | "dash" | "ash" => ShellName::Sh,
-        "ksh" | "ksh93" | "mksh" | "lksh" | "pdksh" => ShellName::Ksh,
-        "fish" => ShellName::Fish,
-        "tcsh" => ShellName::Tcsh,
-        "csh" | "bsd" => ShellName::Csh,
+        "bash" => Shell::Bash,
+        "zsh" => Shell::Zsh,
+        "sh" | "dash" | "ash" => Shell::Sh,
+        "ksh" | "ksh93" | "mksh" | "lksh" | "pdksh" => Shell::Ksh,
+        "fish" => Shell::Fish,
+        "tcsh" => Shell::Tcsh,
+        "csh" | "bsd" => Shell::Csh,
         _ => return None,
     })
 }
@@ -237,11 +264,11 @@ mod tests {
 
     #[test]
     fn names() {
-        assert_eq!(shell_from_name("-bash\n"), Some(ShellName::Bash));
-        assert_eq!(shell_from_name("/usr/bin/zsh"), Some(ShellName::Zsh));
-        assert_eq!(shell_from_name("zsh-5.9"), Some(ShellName::Zsh));
-        assert_eq!(shell_from_name("dash"), Some(ShellName::Sh));
-        assert_eq!(shell_from_name("mksh"), Some(ShellName::Ksh));
+        assert_eq!(shell_from_name("-bash\n"), Some(Shell::Bash));
+        assert_eq!(shell_from_name("/usr/bin/zsh"), Some(Shell::Zsh));
+        assert_eq!(shell_from_name("zsh-5.9"), Some(Shell::Zsh));
+        assert_eq!(shell_from_name("dash"), Some(Shell::Sh));
+        assert_eq!(shell_from_name("mksh"), Some(Shell::Ksh));
         assert_eq!(shell_from_name("python3"), None);
     }
 
