@@ -8,9 +8,10 @@
 //! needs no new dependency.
 
 use crate::config::chain::{Step, profile_kind, valid_profile_name};
-use crate::config::{Ambient, PromptFormat, Settings, resolve};
+use crate::config::{PromptFormat, Settings, resolve};
 use crate::credentials::cache::Entry;
 use crate::credentials::{Credentials, MAX_LIFETIME, valid_arn};
+use crate::env::Env;
 use crate::keys::{Backend, IndexEntry};
 use crate::shell::prompt::label;
 use crate::util::now_epoch;
@@ -60,7 +61,7 @@ pub fn profiles(data: &[u8]) {
             names.push(w.to_string());
         }
     }
-    let ambient = Ambient::default();
+    let ambient = Env::default();
     for name in &names {
         let _ = profile_kind(&profiles, name);
         let Ok(chain) = resolve(&profiles, name, &ambient) else {
@@ -274,7 +275,7 @@ pub fn sts_convert(data: &[u8]) {
         .expiration(DateTime::from_secs_and_nanos(secs, nanos))
         .build()
         .expect("every required field is set");
-    let result = crate::credentials::sts::convert("STS", "AssumeRole", Some(&answer), arn.clone());
+    let result = crate::credentials::aws::convert("STS", "AssumeRole", Some(&answer), arn.clone());
     let after = now_epoch();
     match result {
         Ok(creds) => {
@@ -309,7 +310,7 @@ pub fn sts_convert(data: &[u8]) {
             }
         }
     }
-    assert!(crate::credentials::sts::convert("STS", "AssumeRole", None, None).is_err());
+    assert!(crate::credentials::aws::convert("STS", "AssumeRole", None, None).is_err());
 }
 
 /// A whole STS answer through the real SDK client and aws-as's one send path (`Sts::send`,
@@ -323,7 +324,7 @@ pub fn sts_convert(data: &[u8]) {
 /// that text is also somewhere else in the body (an error message may quote it) or is the
 /// message's own wording.
 pub fn sts_response(data: &[u8]) {
-    use crate::credentials::sts::Signer;
+    use crate::credentials::aws::Signer;
     let fixture = answering();
     // One answer at a time: the replay test runs targets on several threads.
     let _turn = fixture
@@ -431,7 +432,7 @@ pub fn sts_response(data: &[u8]) {
 
 /// The loopback server that gives the fuzz input as STS's answer, and a client pointed at it.
 struct Answering {
-    sts: crate::credentials::sts::Sts,
+    sts: crate::credentials::aws::Aws<'static>,
     /// The HTTP status and body of the next answer.
     answer: std::sync::Arc<std::sync::Mutex<(u16, Vec<u8>)>>,
     turn: std::sync::Mutex<()>,
@@ -451,8 +452,15 @@ fn answering() -> &'static Answering {
                 let _ = serve(stream, &shared);
             }
         });
-        let sts = crate::credentials::sts::Sts::for_endpoint(&format!("http://127.0.0.1:{port}"))
-            .expect("an STS client");
+        static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+        let rt = RUNTIME.get_or_init(|| {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime")
+        });
+        let sts =
+            crate::credentials::aws::Aws::for_endpoint(rt, &format!("http://127.0.0.1:{port}"));
         Answering {
             sts,
             answer,
@@ -506,7 +514,7 @@ fn serve(
 fn answer_wording() -> &'static str {
     static WORDING: OnceLock<String> = OnceLock::new();
     WORDING.get_or_init(|| {
-        use crate::credentials::sts::{AwsError, Failure};
+        use crate::credentials::aws::{AwsError, Failure};
         let mut text = String::new();
         for op in [
             "GetSessionToken",
@@ -575,7 +583,7 @@ fn refusals(service: &str, op: &str) -> String {
     ];
     let mut text = String::new();
     for (answer, arn) in answers {
-        if let Err(e) = crate::credentials::sts::convert(service, op, answer.as_ref(), arn) {
+        if let Err(e) = crate::credentials::aws::convert(service, op, answer.as_ref(), arn) {
             text.push_str(&format!("{e:#}\n"));
         }
     }
@@ -623,7 +631,7 @@ mod tests {
             mfa_serial: None,
             mfa_process: None,
         };
-        let signer = crate::credentials::sts::Signer {
+        let signer = crate::credentials::aws::Signer {
             access_key_id: "AKIAFUZZ",
             secret_access_key: "s",
             session_token: None,

@@ -7,7 +7,9 @@
 pub mod cli;
 pub mod cmd;
 pub mod config;
+pub mod context;
 pub mod credentials;
+pub mod env;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzz;

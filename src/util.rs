@@ -4,7 +4,7 @@ use anyhow::{Context, Result, bail};
 use std::fs;
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Seconds since the Unix epoch, now.
@@ -152,36 +152,6 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     Ok(())
 }
 
-/// A path the user gave in environment variable `var`: `None` when unset or empty. A leading `~`
-/// means HOME, as the AWS SDKs read `AWS_CONFIG_FILE`; any other relative path is refused, since
-/// it would mean something different in every directory the user runs aws-as from.
-pub fn user_path(var: &str) -> Result<Option<PathBuf>> {
-    let Some(value) = std::env::var_os(var).filter(|v| !v.is_empty()) else {
-        return Ok(None);
-    };
-    let path = PathBuf::from(&value);
-    if let Ok(rest) = path.strip_prefix("~") {
-        let home = dirs::home_dir()
-            .with_context(|| format!("{var} starts with ~, but HOME is not set"))?;
-        return Ok(Some(home.join(rest)));
-    }
-    if path.is_relative() {
-        bail!(
-            "{var} is `{}`, a relative path; give an absolute one (or one starting with ~/)",
-            sanitize(&value.to_string_lossy())
-        );
-    }
-    Ok(Some(path))
-}
-
-/// An XDG base directory from `var`. The specification says a relative path there is invalid and
-/// must be ignored, so it is.
-pub fn xdg_dir(var: &str) -> Option<PathBuf> {
-    std::env::var_os(var)
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-}
-
 /// The text of the file at `path`, `None` when it does not exist. More than `limit` bytes is an
 /// error, so that a file such as /dev/zero ends with a message rather than all the memory.
 pub fn read_text(path: &Path, limit: u64) -> Result<Option<String>> {
@@ -242,17 +212,6 @@ pub fn restore_core_limit() {
     if let Some(lim) = CORE_LIMIT.get() {
         // SAFETY: a valid rlimit for this process.
         unsafe { libc::setrlimit(libc::RLIMIT_CORE, lim) };
-    }
-}
-
-/// The variables aws-as reads that hold secrets; no program aws-as starts gets them, except a
-/// credential_process (aws-config runs it), which may be aws-as itself and need them.
-pub const SECRET_VARS: &[&str] = &["AWS_AS_FILE_PASSPHRASE"];
-
-/// Remove `SECRET_VARS` from the environment of a program aws-as is about to start.
-pub fn scrub_secrets(cmd: &mut std::process::Command) {
-    for var in SECRET_VARS {
-        cmd.env_remove(var);
     }
 }
 

@@ -1,33 +1,34 @@
 //! `aws-as add NAME [--from-env]`: store a profile's long-term keys in the key store.
 
 use crate::config::chain::valid_profile_name;
-use crate::config::{Profiles, Settings};
+use crate::context::Context;
+use crate::env::{Env, EnvVars};
 use crate::keys::{self, Backend, Key};
 use crate::util::sanitize;
-use anyhow::{Context, Result, bail};
+use anyhow::{Context as _, Result, bail};
 
-pub fn run(name: &str, from_env: bool) -> Result<()> {
+pub fn run(ctx: &Context, name: &str, from_env: bool) -> Result<()> {
     if !valid_profile_name(name) {
         bail!(
             "`{}` is not a valid profile name: the AWS SDKs only accept letters, digits and _-/.%@:+",
             sanitize(name)
         );
     }
-    let backend = Backend::configured(Settings::load()?.keys_backend)?;
+    let backend = Backend::configured(ctx.settings()?.keys_backend, ctx.env())?;
     let key = if from_env {
-        from_environment()?
+        from_environment(ctx.env())?
     } else {
         ask()?
     };
     key.check()?;
-    keys::put(name, &key, backend)
+    keys::put(ctx.env(), name, &key, backend)
         .with_context(|| format!("could not store the keys of profile `{name}`"))?;
     eprintln!(
         "aws-as: stored access key {} for profile `{name}` in the {} key store",
         key.aws_access_key_id,
         backend.name()
     );
-    let plaintext = Profiles::load().ok().and_then(|p| {
+    let plaintext = ctx.profiles().ok().and_then(|p| {
         p.get(name)
             .and_then(|p| p.get("aws_access_key_id").map(str::to_owned))
     });
@@ -40,15 +41,18 @@ pub fn run(name: &str, from_env: bool) -> Result<()> {
     Ok(())
 }
 
-fn from_environment() -> Result<Key> {
-    let var = |n: &str| std::env::var(n).ok().filter(|v| !v.is_empty());
-    if var("AWS_AS_IDENTITY").is_some() || var("AWS_SESSION_TOKEN").is_some() {
+fn from_environment(env: &Env) -> Result<Key> {
+    let var = |n: &str| env.get(n).map(str::to_owned);
+    if var(EnvVars::AWS_AS_IDENTITY).is_some() || var(EnvVars::AWS_SESSION_TOKEN).is_some() {
         bail!(
             "the environment holds temporary credentials (AWS_SESSION_TOKEN is set); --from-env \
              stores long-term keys only"
         );
     }
-    match (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) {
+    match (
+        var(EnvVars::AWS_ACCESS_KEY_ID),
+        var(EnvVars::AWS_SECRET_ACCESS_KEY),
+    ) {
         (Some(id), Some(secret)) => Ok(Key {
             aws_access_key_id: id,
             aws_secret_access_key: secret.into(),

@@ -1,15 +1,16 @@
 //! `aws-as cache list` and `aws-as cache clear [NAME]`.
 
 use crate::cli::CacheAction;
+use crate::context::Context;
 use crate::credentials::cache::Cache;
 use crate::util::{human_left, now_epoch, print_stdout, sanitize, table};
 use anyhow::Result;
 
-pub fn run(action: CacheAction) -> Result<()> {
-    let cache = Cache::from_env()?;
+pub fn run(ctx: &Context, action: CacheAction) -> Result<()> {
+    let cache = ctx.cache()?;
     match action {
-        CacheAction::List => list(&cache),
-        CacheAction::Clear { name } => clear(&cache, name.as_deref()),
+        CacheAction::List => list(cache),
+        CacheAction::Clear { name } => clear(cache, name.as_deref()),
     }
 }
 

@@ -76,7 +76,7 @@ pub fn profile_names(current: &OsStr) -> Vec<CompletionCandidate> {
         return Vec::new();
     };
     // A config that can't be read offers nothing; the command itself will say why.
-    let Ok(profiles) = Profiles::load() else {
+    let Ok(profiles) = Profiles::load(&crate::env::Env::read()) else {
         return Vec::new();
     };
     profiles

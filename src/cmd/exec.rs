@@ -6,24 +6,23 @@
 //! credentials travel in the environment only, never in CMD's arguments.
 
 use crate::cli::ObtainArgs;
+use crate::context::Context;
+use crate::env::EnvVars;
 use crate::shell::Var;
 use crate::shell::identity::credential_vars;
-use anyhow::{Context, Result};
+use anyhow::{Context as _, Result};
 use std::ffi::OsString;
 use std::os::unix::process::CommandExt;
 use std::process::Command;
 
-pub fn run(name: &str, command: Vec<OsString>, args: &ObtainArgs) -> Result<()> {
-    let settings = crate::config::Settings::load()?;
-    let (chain, creds) = super::credentials_for(name, args, &settings)
+pub fn run(ctx: &Context, name: &str, command: Vec<OsString>, args: &ObtainArgs) -> Result<()> {
+    let (chain, creds) = super::credentials_for(ctx, name, args)
         .with_context(|| format!("could not run a command as `{name}`"))?;
     let mut argv = command.into_iter();
     let program = match argv.next() {
         Some(program) => program,
         // No command: the user's shell, as aws-vault and `sudo -s` do.
-        None => std::env::var_os("SHELL")
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| "/bin/sh".into()),
+        None => ctx.env().get(EnvVars::SHELL).unwrap_or("/bin/sh").into(),
     };
     let mut cmd = Command::new(&program);
     cmd.args(argv);
@@ -37,11 +36,10 @@ pub fn run(name: &str, command: Vec<OsString>, args: &ObtainArgs) -> Result<()> 
     // reset environment must not reach a nested aws-as.
     cmd.env_remove(Var::Profile.name());
     cmd.env_remove(Var::DefaultProfile.name());
-    cmd.env_remove("_AWS_AS_PRISTINE");
-    cmd.env_remove(super::RESOLVING);
-    cmd.env_remove(crate::credentials::HELD_LOCKS);
+    cmd.env_remove(EnvVars::PRISTINE);
+    cmd.env_remove(EnvVars::AWS_AS_RESOLVING);
     // The file store's passphrase is aws-as's to read, not the command's.
-    crate::util::scrub_secrets(&mut cmd);
+    crate::env::scrub_secrets(&mut cmd);
     // The command may dump core as it always could; only aws-as itself must not.
     crate::util::restore_core_limit();
     let err = cmd.exec();

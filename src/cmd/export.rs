@@ -4,16 +4,16 @@
 
 use crate::cli::{ExportFormat, ObtainArgs};
 use crate::config::Chain;
+use crate::context::Context;
 use crate::credentials::Credentials;
 use crate::shell::identity::credential_vars;
 use crate::shell::{Dialect, Stmt};
 use crate::util::print_stdout;
-use anyhow::{Context, Result, bail};
+use anyhow::{Context as _, Result, bail};
 use std::io::IsTerminal;
 
-pub fn run(name: &str, format: ExportFormat, args: &ObtainArgs) -> Result<()> {
-    let settings = crate::config::Settings::load()?;
-    let (chain, creds) = super::credentials_for(name, args, &settings)
+pub fn run(ctx: &Context, name: &str, format: ExportFormat, args: &ObtainArgs) -> Result<()> {
+    let (chain, creds) = super::credentials_for(ctx, name, args)
         .with_context(|| format!("could not export `{name}`"))?;
     let text = render(format, &chain, &creds)?;
     if std::io::stdout().is_terminal() {

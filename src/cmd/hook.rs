@@ -4,16 +4,16 @@
 //! never take part in resolving the next one.
 
 use crate::cli::{self, Command};
-use crate::config::Settings;
+use crate::context::Context;
 use crate::shell::Shell;
 use crate::shell::identity;
 use crate::shell::{Dialect, Stmt};
 use crate::util::print_stdout;
-use anyhow::{Context, Result, bail};
+use anyhow::{Context as _, Result, bail};
 use std::ffi::OsString;
 use std::io::IsTerminal;
 
-pub fn run(shell: Shell, args: Vec<OsString>) -> Result<()> {
+pub fn run(ctx: &Context, shell: Shell, args: Vec<OsString>) -> Result<()> {
     if std::io::stdout().is_terminal() {
         bail!(
             "could not run the shell hook: it prints credentials as shell code for the aws-as \
@@ -55,12 +55,11 @@ pub fn run(shell: Shell, args: Vec<OsString>) -> Result<()> {
     let stmts = match target.as_deref() {
         None => vec![Stmt::Delegate],
         // Clearing needs only the prompt's format: no other setting may stop it.
-        Some("-") => identity::clear(&Settings::prompt_format()?),
+        Some("-") => identity::clear(&ctx.prompt_format()?),
         Some(name) => {
-            let settings = Settings::load()?;
-            let (chain, creds) = super::credentials_for(name, &parsed.obtain, &settings)
+            let (chain, creds) = super::credentials_for(ctx, name, &parsed.obtain)
                 .with_context(|| format!("could not switch to `{name}`"))?;
-            identity::switch(&chain, &creds, &settings.prompt_format)
+            identity::switch(&chain, &creds, &ctx.settings()?.prompt_format)
         }
     };
     // Render fully before printing anything: a failure prints nothing at all.

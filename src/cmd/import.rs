@@ -3,16 +3,18 @@
 //! flag, or a yes at the terminal), only after each stored key has been read back, and by
 //! rewriting just their two lines.
 
+use crate::config::Profiles;
 use crate::config::chain::valid_profile_name;
 use crate::config::credentials_file::{CredentialsFile, without_keys};
-use crate::config::{Profiles, Settings};
+use crate::context::Context;
 use crate::keys::{self, Backend, IndexEntry, Key};
 use crate::util::sanitize;
-use anyhow::{Context, Result, bail};
+use anyhow::{Context as _, Result, bail};
 
-pub fn run(only: Option<&str>, remove_plaintext: bool) -> Result<()> {
-    let backend = Backend::configured(Settings::load()?.keys_backend)?;
-    let file = CredentialsFile::read()?;
+pub fn run(ctx: &Context, only: Option<&str>, remove_plaintext: bool) -> Result<()> {
+    let env = ctx.env();
+    let backend = Backend::configured(ctx.settings()?.keys_backend, env)?;
+    let file = CredentialsFile::read(env)?;
     // The file as the SDKs read it, so that aws-as imports exactly the keys they would use.
     let parsed = Profiles::from_strings("", &file.text)?;
     let mut found: Vec<(String, Key)> = Vec::new();
@@ -61,7 +63,7 @@ pub fn run(only: Option<&str>, remove_plaintext: bool) -> Result<()> {
     for (name, key) in &found {
         key.check()
             .with_context(|| format!("could not import profile `{name}`"))?;
-        keys::put(name, key, backend)
+        keys::put(env, name, key, backend)
             .with_context(|| format!("could not import profile `{name}`"))?;
         eprintln!(
             "aws-as: imported access key {} of profile `{name}` into the {} key store",
@@ -92,7 +94,7 @@ pub fn run(only: Option<&str>, remove_plaintext: bool) -> Result<()> {
             backend,
             access_key_id: key.aws_access_key_id.clone(),
         };
-        let back = keys::fetch(name, &entry)
+        let back = keys::fetch(env, name, &entry)
             .with_context(|| format!("kept the plaintext keys: could not read `{name}` back"))?;
         if back != *key {
             bail!("kept the plaintext keys: the store gave back other keys for `{name}`");

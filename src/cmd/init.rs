@@ -1,14 +1,14 @@
 //! `aws-as -s [SHELL]`, `aws-as -c` and `aws-as init SHELL`.
 
-use crate::shell::Shell;
-use crate::shell::{Dialect, detect};
+use crate::context::Context;
+use crate::shell::{Dialect, Shell, detect};
 use crate::util::print_stdout;
 use anyhow::Result;
 
-pub fn run(shell: Option<Shell>, script: bool) -> Result<()> {
+pub fn run(ctx: &Context, shell: Option<Shell>, script: bool) -> Result<()> {
     let shell = match shell {
         Some(shell) => shell,
-        None => detect()?,
+        None => detect(ctx.env())?,
     };
     let dialect = Dialect::for_shell(shell);
     if script {

@@ -1,16 +1,16 @@
 //! `aws-as list`: each profile with its kind and cache state.
 
-use crate::config::{Ambient, Profiles, Settings, chain::profile_kind, resolve};
-use crate::credentials::cache::Cache;
+use crate::config::{Profiles, chain::profile_kind, resolve};
+use crate::context::Context;
 use crate::util::{human_left, now_epoch, print_stdout, sanitize, table};
 use anyhow::Result;
 
-pub fn run() -> Result<()> {
-    let profiles = Profiles::load()?;
-    let settings = Settings::load()?;
-    let cache = Cache::from_env()?;
-    let ambient = Ambient::from_env();
-    let active = std::env::var("AWS_AS_IDENTITY").unwrap_or_default();
+pub fn run(ctx: &Context) -> Result<()> {
+    let profiles = ctx.profiles()?;
+    let settings = ctx.settings()?;
+    let cache = ctx.cache()?;
+    let env = ctx.env();
+    let active = env.identity().unwrap_or_default();
     let mut rows: Vec<Vec<String>> = vec![
         ["  NAME", "KIND", "KEYS", "CREDENTIALS"]
             .map(String::from)
@@ -18,11 +18,11 @@ pub fn run() -> Result<()> {
     ];
     let margin = settings.refresh_margin.as_secs() as i64;
     for name in profiles.names() {
-        let kind = profile_kind(&profiles, &name);
-        let state = match resolve(&profiles, &name, &ambient) {
+        let kind = profile_kind(profiles, &name);
+        let state = match resolve(profiles, &name, env) {
             Err(_) => "not usable (aws-as use NAME says why)".to_string(),
             Ok(mut chain) => {
-                crate::credentials::discovery::apply_cached(&mut chain, &cache)?;
+                crate::credentials::discovery::apply_cached(&mut chain, cache)?;
                 let target = chain.steps().last().map(|s| s.key().to_string());
                 match target.map(|k| cache.read(&k)).transpose()?.flatten() {
                     None => "-".to_string(),
@@ -37,7 +37,7 @@ pub fn run() -> Result<()> {
         rows.push(vec![
             format!("{marker}{}", sanitize(&name)),
             kind.to_string(),
-            keys_home(&profiles, &name),
+            keys_home(profiles, &name),
             state,
         ]);
     }

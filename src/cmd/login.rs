@@ -20,12 +20,12 @@ use std::time::{Duration, Instant};
 /// How long `--open` waits for the browser to fetch the one-time local link.
 const BROWSER_WAIT: Duration = Duration::from_secs(60);
 
-pub fn run(name: &str, open: bool, args: &ObtainArgs) -> Result<()> {
+pub fn run(ctx: &crate::context::Context, name: &str, open: bool, args: &ObtainArgs) -> Result<()> {
     let what = || format!("could not sign in to the console as `{}`", sanitize(name));
-    let settings = Settings::load()?;
+    let settings = ctx.settings()?;
     // Everything that can be refused without the network is refused first.
     let opener = open.then(Opener::find).transpose().with_context(what)?;
-    let chain = super::chain_for(name).with_context(what)?;
+    let chain = super::chain_for(ctx, name).with_context(what)?;
     // SSO and web identity bases are role credentials already; only a GetSessionToken target
     // is refused by the console.
     if matches!(
@@ -39,8 +39,8 @@ pub fn run(name: &str, open: bool, args: &ObtainArgs) -> Result<()> {
         ))
         .with_context(what);
     }
-    let (chain, creds) = super::credentials_for_chain(chain, args, &settings).with_context(what)?;
-    let console = Console::new(&chain, &creds, &settings).with_context(what)?;
+    let (chain, creds) = super::credentials_for_chain(ctx, chain, args).with_context(what)?;
+    let console = Console::new(&chain, &creds, settings).with_context(what)?;
     let token =
         signin_token(&console.federation, &creds, settings.sts_timeout).with_context(what)?;
     let url = console.login_url(&token);
@@ -434,7 +434,7 @@ fn launch(commands: &mut impl Iterator<Item = Vec<String>>, link: &str) -> Resul
             args.push(link.to_string());
         }
         let mut cmd = Command::new(&argv[0]);
-        crate::util::scrub_secrets(&mut cmd);
+        crate::env::scrub_secrets(&mut cmd);
         match cmd
             .args(&args)
             .stdin(Stdio::null())

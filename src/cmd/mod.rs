@@ -18,41 +18,44 @@ pub mod status;
 pub mod switch;
 
 use crate::cli::{Cli, Command, ObtainArgs};
-use crate::config::{Ambient, Chain, Profiles, Settings, resolve};
-use crate::credentials::{Credentials, Request, cache::Cache, obtain};
+use crate::config::{Chain, resolve};
+use crate::context::Context;
+use crate::credentials::{Credentials, Request, obtain};
 use crate::shell::Shell;
-use anyhow::{Context, Result, bail};
+use anyhow::{Context as _, Result, bail};
 
 pub fn run(cli: Cli) -> Result<()> {
+    let ctx = Context::new();
+    let ctx = &ctx;
     if cli.csh {
-        return init::run(Some(Shell::Csh), false);
+        return init::run(ctx, Some(Shell::Csh), false);
     }
     if let Some(shell) = cli.shell_init {
-        return init::run(shell, false);
+        return init::run(ctx, shell, false);
     }
     match cli.command {
         Some(Command::Use { name }) => switch::run_outside_hook(&name),
-        Some(Command::Status { verify, json }) => status::run(verify, json),
-        Some(Command::List) => list::run(),
-        Some(Command::Exec { name, command }) => exec::run(&name, command, &cli.obtain),
-        Some(Command::Export { name, format }) => export::run(&name, format, &cli.obtain),
-        Some(Command::Login { name, open }) => login::run(&name, open, &cli.obtain),
+        Some(Command::Status { verify, json }) => status::run(ctx, verify, json),
+        Some(Command::List) => list::run(ctx),
+        Some(Command::Exec { name, command }) => exec::run(ctx, &name, command, &cli.obtain),
+        Some(Command::Export { name, format }) => export::run(ctx, &name, format, &cli.obtain),
+        Some(Command::Login { name, open }) => login::run(ctx, &name, open, &cli.obtain),
         Some(Command::Completions { shell }) => completions::run(shell),
         Some(Command::Man) => man::run(),
-        Some(Command::Cache { action }) => cache::run(action),
-        Some(Command::Add { name, from_env }) => add::run(&name, from_env),
-        Some(Command::Remove { name }) => remove::run(&name),
+        Some(Command::Cache { action }) => cache::run(ctx, action),
+        Some(Command::Add { name, from_env }) => add::run(ctx, &name, from_env),
+        Some(Command::Remove { name }) => remove::run(ctx, &name),
         Some(Command::Import {
             name,
             remove_plaintext,
-        }) => import::run(name.as_deref(), remove_plaintext),
-        Some(Command::Rotate { name }) => rotate::run(&name, &cli.obtain),
-        Some(Command::Init { shell, script }) => init::run(Some(shell), script),
-        Some(Command::Label { shell }) => label::run(shell),
-        Some(Command::Hook { shell, args }) => hook::run(shell, args),
+        }) => import::run(ctx, name.as_deref(), remove_plaintext),
+        Some(Command::Rotate { name }) => rotate::run(ctx, &name, &cli.obtain),
+        Some(Command::Init { shell, script }) => init::run(ctx, Some(shell), script),
+        Some(Command::Label { shell }) => label::run(ctx, shell),
+        Some(Command::Hook { shell, args }) => hook::run(ctx, shell, args),
         None => match cli.name {
             Some(name) => switch::run_outside_hook(&name),
-            None => status::run(false, false),
+            None => status::run(ctx, false, false),
         },
     }
 }
@@ -81,57 +84,47 @@ pub(crate) fn request(args: &ObtainArgs) -> Result<Request> {
 
 /// Resolve profile `name` and obtain its credentials: the one path every command shares.
 pub(crate) fn credentials_for(
+    ctx: &Context,
     name: &str,
     args: &ObtainArgs,
-    settings: &Settings,
 ) -> Result<(Chain, Credentials)> {
-    credentials_for_chain(chain_for(name)?, args, settings)
+    credentials_for_chain(ctx, chain_for(ctx, name)?, args)
 }
 
-/// Resolve profile `name` into its identity chain: files only, no network.
-pub(crate) fn chain_for(name: &str) -> Result<Chain> {
-    enter(name)?;
-    let profiles = Profiles::load()?;
-    let chain = resolve(&profiles, name, &Ambient::from_env())?;
-    // SAFETY: as in `enter`, no other thread exists yet.
-    unsafe { crate::credentials::hold_locks_of(&chain)? };
-    Ok(chain)
-}
-
-/// Obtain the credentials for a chain from `chain_for`, for a command that looks at the chain
-/// before any call is made.
-pub(crate) fn credentials_for_chain(
-    mut chain: Chain,
-    args: &ObtainArgs,
-    settings: &Settings,
-) -> Result<(Chain, Credentials)> {
-    let req = request(args)?;
-    let ambient = Ambient::from_env();
-    let cache = Cache::from_env()?;
-    crate::credentials::discovery::settle(&mut chain, &req, settings, &ambient, &cache)?;
-    let creds = obtain(&chain, &req, settings, &ambient, &cache)?;
-    Ok((chain, creds))
-}
-
-/// The profiles that aws-as processes up the line are resolving, newline-separated: a
-/// credential_process may run aws-as again, and a profile whose credential_process comes back to
-/// itself would otherwise start processes until the machine gives out.
-pub(crate) const RESOLVING: &str = "AWS_AS_RESOLVING";
-
-fn enter(name: &str) -> Result<()> {
-    let outer = std::env::var(RESOLVING).unwrap_or_default();
-    let mut names: Vec<&str> = outer.split('\n').filter(|n| !n.is_empty()).collect();
-    let looped = names.contains(&name);
-    names.push(name);
-    if looped {
+/// Resolve profile `name` into its identity chain: files only, no network. A profile that the
+/// aws-as processes up the line are already resolving (a credential_process that runs aws-as
+/// for it again) would start processes until the machine gives out, and one that needs a lock
+/// they hold would wait forever: both are refused with what loops.
+pub(crate) fn chain_for(ctx: &Context, name: &str) -> Result<Chain> {
+    let env = ctx.env();
+    if env.resolving().any(|n| n == name) {
+        let mut names: Vec<&str> = env.resolving().collect();
+        names.push(name);
         bail!(
             "profile `{name}` needs itself: its credentials come from a credential_process that \
              runs aws-as for it again ({}); point credential_process at a different profile",
             names.join(" -> ")
         );
     }
-    // SAFETY: no other thread exists yet (commands resolve before any runtime or thread is
-    // started), so nothing reads the environment while it changes.
-    unsafe { std::env::set_var(RESOLVING, names.join("\n")) };
-    Ok(())
+    let chain = resolve(ctx.profiles()?, name, env)?;
+    crate::credentials::refuse_held_locks(env, &chain)?;
+    // SAFETY: commands resolve before any runtime or thread is started.
+    #[allow(unsafe_code)]
+    unsafe {
+        crate::env::pass_down(env, name, crate::credentials::held_lock(&chain).as_deref())
+    };
+    Ok(chain)
+}
+
+/// Obtain the credentials for a chain from `chain_for`, for a command that looks at the chain
+/// before any call is made.
+pub(crate) fn credentials_for_chain(
+    ctx: &Context,
+    mut chain: Chain,
+    args: &ObtainArgs,
+) -> Result<(Chain, Credentials)> {
+    let req = request(args)?;
+    crate::credentials::discovery::settle(ctx, &mut chain, &req)?;
+    let creds = obtain(ctx, &chain, &req)?;
+    Ok((chain, creds))
 }

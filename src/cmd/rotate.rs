@@ -5,9 +5,9 @@
 
 use crate::cli::ObtainArgs;
 use crate::config::credentials_file::{CredentialsFile, with_new_keys};
-use crate::config::{Ambient, BaseKeys, Chain, Profiles, Settings, resolve};
-use crate::credentials::cache::Cache;
-use crate::credentials::sts::{Signer, Sts};
+use crate::config::{BaseKeys, Chain, resolve};
+use crate::context::Context;
+use crate::credentials::aws::{Aws, Signer};
 use crate::credentials::{BaseSecret, Credentials, discovery, obtain};
 use crate::keys::{self, Key};
 use crate::util::sanitize;
@@ -20,18 +20,17 @@ enum Home {
     Plaintext,
 }
 
-pub fn run(name: &str, args: &ObtainArgs) -> Result<()> {
-    let settings = Settings::load()?;
+pub fn run(ctx: &Context, name: &str, args: &ObtainArgs) -> Result<()> {
+    let settings = ctx.settings()?;
+    let env = ctx.env();
     let req = super::request(args)?;
-    let profiles = Profiles::load()?;
-    let ambient = Ambient::from_env();
-    let mut chain = resolve(&profiles, name, &ambient)
+    let mut chain = resolve(ctx.profiles()?, name, env)
         .map_err(|e| anyhow!("could not rotate the keys of `{name}`: {e:#}"))?;
     let home = key_home(&chain, name)?;
     let old_id = chain.base.keys.access_key_id().to_string();
     // A plaintext key must be found where it will be replaced before anything is created.
     if let Home::Plaintext = home {
-        let file = CredentialsFile::read()?;
+        let file = CredentialsFile::read(env)?;
         let probe = Key {
             aws_access_key_id: old_id.clone(),
             aws_secret_access_key: String::from("x").into(),
@@ -41,10 +40,9 @@ pub fn run(name: &str, args: &ObtainArgs) -> Result<()> {
         })?;
     }
 
-    let cache = Cache::from_env()?;
-    discovery::settle(&mut chain, &req, &settings, &ambient, &cache)?;
-    let old = BaseSecret::load(&chain.base)?;
-    let sts = Sts::new(&chain, &ambient, &settings)?;
+    discovery::settle(ctx, &mut chain, &req)?;
+    let old = BaseSecret::load(env, &chain.base)?;
+    let sts = ctx.aws(&chain)?;
     let arn = sts.caller_arn(&old.signer()).map_err(|e| {
         anyhow!("could not rotate the keys of `{name}`: key {old_id} does not work: {e:#}")
     })?;
@@ -57,7 +55,7 @@ pub fn run(name: &str, args: &ObtainArgs) -> Result<()> {
     // IAM takes an MFA session where the user's policy demands MFA; plain session credentials
     // (without MFA) may not call IAM at all, so without a device the long-term key signs.
     let session: Option<Credentials> = match chain.base.mfa_serial {
-        Some(_) => Some(obtain(&chain, &req, &settings, &ambient, &cache)?),
+        Some(_) => Some(obtain(ctx, &chain, &req)?),
         None => None,
     };
     let admin: Signer = match &session {
@@ -70,7 +68,7 @@ pub fn run(name: &str, args: &ObtainArgs) -> Result<()> {
         sanitize(&user)
     );
     let new = sts.create_access_key(&admin, &user).map_err(|e| {
-        let hint = match Sts::refusal_code(&e) {
+        let hint = match Aws::refusal_code(&e) {
             Some("LimitExceeded") => format!(
                 "; IAM user {user} already has two access keys, the most IAM allows. Delete the \
                  one not in use (aws iam list-access-keys --user-name {user}) and run rotate again"
@@ -104,8 +102,8 @@ pub fn run(name: &str, args: &ObtainArgs) -> Result<()> {
         return Err(abandon(format!("the new key {new_id} did not work: {why}")));
     }
     let stored = match &home {
-        Home::Store(backend) => keys::put(name, &new, *backend),
-        Home::Plaintext => CredentialsFile::read().and_then(|file| {
+        Home::Store(backend) => keys::put(env, name, &new, *backend),
+        Home::Plaintext => CredentialsFile::read(env).and_then(|file| {
             let text = with_new_keys(&file.text, name, &old_id, &new)?;
             file.write(&text)
         }),
@@ -156,7 +154,7 @@ fn key_home(chain: &Chain, name: &str) -> Result<Home> {
 /// GetCallerIdentity with the new key until it answers as the same user. A brand-new key takes
 /// IAM a few seconds to accept everywhere, so refusals of the key itself are retried until
 /// `budget` is spent; any other answer ends it at once.
-fn verify(sts: &Sts, new: &Key, arn: &str, budget: Duration) -> Result<()> {
+fn verify(sts: &Aws, new: &Key, arn: &str, budget: Duration) -> Result<()> {
     let signer = Signer {
         access_key_id: &new.aws_access_key_id,
         secret_access_key: &new.aws_secret_access_key,
@@ -169,7 +167,7 @@ fn verify(sts: &Sts, new: &Key, arn: &str, budget: Duration) -> Result<()> {
             Ok(got) => bail!("it belongs to {}, not to {}", sanitize(&got), sanitize(arn)),
             Err(e) => {
                 let retry = matches!(
-                    Sts::refusal_code(&e),
+                    Aws::refusal_code(&e),
                     Some("InvalidClientTokenId" | "SignatureDoesNotMatch" | "AuthFailure")
                 );
                 if !retry || start.elapsed() + Duration::from_secs(1) > budget {

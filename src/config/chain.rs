@@ -2,6 +2,7 @@
 //! AssumeRole hops. Everything here is pure: no network, no cache, no environment writes.
 
 use super::profiles::Profiles;
+use crate::env::Env;
 use anyhow::{Context, Result, anyhow, bail};
 use aws_config::profile::Profile;
 use sha2::{Digest, Sha256};
@@ -145,56 +146,6 @@ pub struct Federation {
     pub policy: Option<String>,
 }
 
-/// What the environment outside aws-as offers: the keys for `credential_source = Environment`,
-/// the endpoint variables, and a region for the STS call when the chain names none.
-#[derive(Debug, Clone, Default)]
-pub struct Ambient {
-    pub access_key_id: Option<String>,
-    pub secret_access_key: Option<String>,
-    pub session_token: Option<String>,
-    pub region: Option<String>,
-    /// `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL_IAM` and
-    /// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`.
-    pub endpoint_vars: Vec<(String, String)>,
-    /// Set when the environment belongs to an active aws-as identity rather than to the user.
-    pub active_identity: Option<String>,
-}
-
-impl Ambient {
-    /// Read from the process environment. When an aws-as identity is active here, its variables
-    /// are aws-as's own output, not the user's, so they are never used as a source; unless the
-    /// shell function has put them back to their pre-activation values and says so with
-    /// `_AWS_AS_PRISTINE`.
-    pub fn from_env() -> Ambient {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        let active_identity = var("AWS_AS_IDENTITY").filter(|_| var("_AWS_AS_PRISTINE").is_none());
-        let endpoint_vars = [
-            "AWS_ENDPOINT_URL",
-            "AWS_ENDPOINT_URL_STS",
-            "AWS_ENDPOINT_URL_IAM",
-            "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
-        ]
-        .iter()
-        .filter_map(|n| var(n).map(|v| (n.to_string(), v)))
-        .collect();
-        if active_identity.is_some() {
-            return Ambient {
-                endpoint_vars,
-                active_identity,
-                ..Ambient::default()
-            };
-        }
-        Ambient {
-            access_key_id: var("AWS_ACCESS_KEY_ID"),
-            secret_access_key: var("AWS_SECRET_ACCESS_KEY"),
-            session_token: var("AWS_SESSION_TOKEN"),
-            region: var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION")),
-            endpoint_vars,
-            active_identity: None,
-        }
-    }
-}
-
 /// The characters aws-config accepts in a profile name; any other name is silently dropped by
 /// the SDK, so aws-as refuses it up front with a message that says why.
 pub fn valid_profile_name(name: &str) -> bool {
@@ -241,8 +192,8 @@ fn suggestion(profiles: &Profiles, name: &str) -> String {
 }
 
 /// Resolve profile `name` into a chain.
-pub fn resolve(profiles: &Profiles, name: &str, ambient: &Ambient) -> Result<Chain> {
-    resolve_from(profiles, name, ambient, &mut Vec::new())
+pub fn resolve(profiles: &Profiles, name: &str, env: &Env) -> Result<Chain> {
+    resolve_from(profiles, name, env, &mut Vec::new())
 }
 
 /// `resolve`, with the profiles that lead here: every path through resolution records what it
@@ -251,7 +202,7 @@ pub fn resolve(profiles: &Profiles, name: &str, ambient: &Ambient) -> Result<Cha
 fn resolve_from(
     profiles: &Profiles,
     name: &str,
-    ambient: &Ambient,
+    env: &Env,
     leading: &mut Vec<String>,
 ) -> Result<Chain> {
     if leading.iter().any(|v| v == name) {
@@ -274,7 +225,7 @@ fn resolve_from(
         && target.get("federation_name").is_some()
     {
         leading.push(name.to_string());
-        return resolve_federation(profiles, name, target, ambient, leading);
+        return resolve_federation(profiles, name, target, env, leading);
     }
 
     let mut hops_rev: Vec<RoleHop> = Vec::new();
@@ -368,7 +319,7 @@ fn resolve_from(
                     }
                     current = src.to_string();
                 }
-                (None, Some("Environment")) => break environment_base(&current, ambient)?,
+                (None, Some("Environment")) => break environment_base(&current, env)?,
                 (None, Some(other)) => bail!(
                     "profile `{current}` uses credential_source = {other}, which aws-as does not support; \
                      use Environment or a source_profile"
@@ -436,17 +387,13 @@ fn resolve_from(
         base,
         hops,
         region,
-        endpoint: endpoint(profiles, name, ambient),
+        endpoint: endpoint(profiles, name, env),
         federation: None,
     })
 }
 
-fn endpoint(profiles: &Profiles, name: &str, ambient: &Ambient) -> String {
-    let mut endpoint: Vec<String> = ambient
-        .endpoint_vars
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
+fn endpoint(profiles: &Profiles, name: &str, env: &Env) -> String {
+    let mut endpoint = env.endpoint_settings();
     if let Some(url) = profiles.get(name).and_then(|p| get(p, "endpoint_url")) {
         endpoint.push(format!("endpoint_url={url}"));
     }
@@ -478,7 +425,7 @@ fn resolve_federation(
     profiles: &Profiles,
     name: &str,
     target: &Profile,
-    ambient: &Ambient,
+    env: &Env,
     leading: &mut Vec<String>,
 ) -> Result<Chain> {
     if target.get("role_arn").is_some() {
@@ -511,7 +458,7 @@ fn resolve_federation(
                      aws_access_key_id and aws_secret_access_key, or a source_profile with them"
                 );
             };
-            let source = resolve_from(profiles, src, ambient, leading)
+            let source = resolve_from(profiles, src, env, leading)
                 .with_context(|| format!("profile `{name}` names source_profile `{src}`"))?;
             if !source.hops.is_empty()
                 || source.federation.is_some()
@@ -541,7 +488,7 @@ fn resolve_federation(
         },
         hops: Vec::new(),
         region,
-        endpoint: endpoint(profiles, name, ambient),
+        endpoint: endpoint(profiles, name, env),
         federation: Some(Federation {
             profile: name.to_string(),
             name: fed_name.to_string(),
@@ -652,26 +599,26 @@ fn web_identity_base(profile: &Profile, name: &str) -> Option<Base> {
     })
 }
 
-fn environment_base(name: &str, ambient: &Ambient) -> Result<Base> {
-    if let Some(active) = &ambient.active_identity {
+fn environment_base(name: &str, env: &Env) -> Result<Base> {
+    if let Some(active) = env.active_identity() {
         bail!(
             "profile `{name}` uses credential_source = Environment, but this environment holds aws-as \
              identity `{active}`; run it through the aws-as shell function, or deactivate first"
         );
     }
-    match (&ambient.access_key_id, &ambient.secret_access_key) {
-        (Some(id), Some(secret)) => Ok(Base {
+    match env.user_keys() {
+        Some((id, secret, token)) => Ok(Base {
             profile: name.to_string(),
             keys: BaseKeys::Environment {
-                access_key_id: id.clone(),
-                secret_access_key: secret.clone(),
-                session_token: ambient.session_token.clone(),
+                access_key_id: id.to_string(),
+                secret_access_key: secret.to_string(),
+                session_token: token.map(str::to_owned),
             },
             mfa_serial: None,
             mfa_process: None,
             discover_mfa: false,
         }),
-        _ => bail!(
+        None => bail!(
             "profile `{name}` uses credential_source = Environment, but AWS_ACCESS_KEY_ID and \
              AWS_SECRET_ACCESS_KEY are not both set"
         ),
@@ -848,6 +795,7 @@ pub fn profile_kind(profiles: &Profiles, name: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::env::EnvVars;
 
     const CONFIG: &str = r#"
 [profile user]
@@ -918,13 +866,13 @@ source_profile = mixed
     fn err(name: &str) -> String {
         format!(
             "{:#}",
-            resolve(&profiles(), name, &Ambient::default()).unwrap_err()
+            resolve(&profiles(), name, &Env::default()).unwrap_err()
         )
     }
 
     #[test]
     fn user_with_mfa() {
-        let c = resolve(&profiles(), "user", &Ambient::default()).unwrap();
+        let c = resolve(&profiles(), "user", &Env::default()).unwrap();
         assert!(c.hops.is_empty());
         assert_eq!(
             c.base.mfa_serial.as_deref(),
@@ -944,8 +892,8 @@ source_profile = mixed
 
     #[test]
     fn chain_of_two_roles_shares_the_users_session() {
-        let user = resolve(&profiles(), "user", &Ambient::default()).unwrap();
-        let prod = resolve(&profiles(), "prod", &Ambient::default()).unwrap();
+        let user = resolve(&profiles(), "user", &Env::default()).unwrap();
+        let prod = resolve(&profiles(), "prod", &Env::default()).unwrap();
         assert_eq!(prod.hops.len(), 2);
         assert_eq!(prod.hops[0].role_arn, "arn:aws:iam::222222222222:role/dev");
         assert_eq!(prod.hops[0].external_id.as_deref(), Some("ext-1"));
@@ -956,29 +904,27 @@ source_profile = mixed
         assert_eq!(steps.len(), 3);
         // The MFA session is the same cache entry whichever profile needs it.
         assert_eq!(steps[0].key(), user.steps()[0].key());
-        let dev = resolve(&profiles(), "dev", &Ambient::default()).unwrap();
+        let dev = resolve(&profiles(), "dev", &Env::default()).unwrap();
         assert_eq!(dev.steps()[1].key(), steps[1].key());
         assert_eq!(dev.region.as_deref(), Some("eu-west-1"));
     }
 
     #[test]
     fn edited_profile_changes_the_key() {
-        let a = resolve(&profiles(), "dev", &Ambient::default()).unwrap();
+        let a = resolve(&profiles(), "dev", &Env::default()).unwrap();
         let edited = CONFIG.replace("external_id = ext-1", "external_id = ext-2");
         let p2 = Profiles::from_strings(&edited, CREDS).unwrap();
-        let b = resolve(&p2, "dev", &Ambient::default()).unwrap();
+        let b = resolve(&p2, "dev", &Env::default()).unwrap();
         assert_eq!(a.steps()[0].key(), b.steps()[0].key());
         assert_ne!(a.steps()[1].key(), b.steps()[1].key());
-        let mut amb = Ambient::default();
-        amb.endpoint_vars
-            .push(("AWS_ENDPOINT_URL".into(), "http://127.0.0.1:1".into()));
+        let amb = Env::with(&[(EnvVars::AWS_ENDPOINT_URL, "http://127.0.0.1:1")]);
         let c = resolve(&profiles(), "dev", &amb).unwrap();
         assert_ne!(a.steps()[0].key(), c.steps()[0].key());
     }
 
     #[test]
     fn plain_user_gets_a_session_and_plain_role_uses_keys() {
-        let plain = resolve(&profiles(), "plain", &Ambient::default()).unwrap();
+        let plain = resolve(&profiles(), "plain", &Env::default()).unwrap();
         assert!(matches!(
             &plain.steps()[0],
             Step::Session { serial: None, .. }
@@ -987,7 +933,7 @@ source_profile = mixed
 
     #[test]
     fn role_mfa_moves_to_the_session() {
-        let c = resolve(&profiles(), "rolemfa", &Ambient::default()).unwrap();
+        let c = resolve(&profiles(), "rolemfa", &Env::default()).unwrap();
         assert_eq!(
             c.base.mfa_serial.as_deref(),
             Some("arn:aws:iam::111111111111:mfa/bob")
@@ -1000,7 +946,7 @@ source_profile = mixed
     /// role_arn. As the target, its role_arn wins.
     #[test]
     fn source_profile_with_keys_and_a_role_uses_its_keys() {
-        let c = resolve(&profiles(), "onmixed", &Ambient::default()).unwrap();
+        let c = resolve(&profiles(), "onmixed", &Env::default()).unwrap();
         assert_eq!(c.base.keys.access_key_id(), "AKIAMIXED");
         assert_eq!(
             c.base.mfa_serial.as_deref(),
@@ -1008,19 +954,19 @@ source_profile = mixed
         );
         assert_eq!(c.hops.len(), 1);
         assert_eq!(c.hops[0].role_arn, "arn:aws:iam::1:role/top");
-        let m = resolve(&profiles(), "mixed", &Ambient::default()).unwrap();
+        let m = resolve(&profiles(), "mixed", &Env::default()).unwrap();
         assert_eq!(m.base.keys.access_key_id(), "AKIAUSER");
         assert_eq!(m.hops[0].role_arn, "arn:aws:iam::1:role/mixed");
     }
 
     #[test]
     fn duration_is_part_of_the_key() {
-        let a = resolve(&profiles(), "dev", &Ambient::default()).unwrap();
+        let a = resolve(&profiles(), "dev", &Env::default()).unwrap();
         let edited = CONFIG.replace("duration_seconds = 1800", "duration_seconds = 3600");
         let b = resolve(
             &Profiles::from_strings(&edited, CREDS).unwrap(),
             "dev",
-            &Ambient::default(),
+            &Env::default(),
         )
         .unwrap();
         assert_ne!(a.steps()[1].key(), b.steps()[1].key());
@@ -1050,15 +996,18 @@ source_profile = mixed
 
     #[test]
     fn environment_source_only_from_the_users_own_environment() {
-        let mut amb = Ambient {
-            access_key_id: Some("AKIAENV".into()),
-            secret_access_key: Some("envsecret".into()),
-            ..Ambient::default()
-        };
+        let amb = Env::with(&[
+            (EnvVars::AWS_ACCESS_KEY_ID, "AKIAENV"),
+            (EnvVars::AWS_SECRET_ACCESS_KEY, "envsecret"),
+        ]);
         let c = resolve(&profiles(), "envrole", &amb).unwrap();
         assert_eq!(c.base.keys.access_key_id(), "AKIAENV");
         assert_eq!(c.steps().len(), 1);
-        amb.active_identity = Some("dev".into());
+        let amb = Env::with(&[
+            (EnvVars::AWS_ACCESS_KEY_ID, "AKIAENV"),
+            (EnvVars::AWS_SECRET_ACCESS_KEY, "envsecret"),
+            (EnvVars::AWS_AS_IDENTITY, "dev"),
+        ]);
         let e = format!("{:#}", resolve(&profiles(), "envrole", &amb).unwrap_err());
         assert!(e.contains("holds aws-as identity `dev`"));
     }
@@ -1093,14 +1042,14 @@ source_profile = mixed
             ]),
         )
         .unwrap();
-        let c = resolve(&p, "dev", &Ambient::default()).unwrap();
+        let c = resolve(&p, "dev", &Env::default()).unwrap();
         assert_eq!(c.base.keys.access_key_id(), "AKIASTORED0000000001");
         assert_eq!(c.base.keys.secret_access_key(), None);
         assert!(c.base.keys.long_term());
         assert_eq!(c.steps().len(), 2);
-        let plain = resolve(&profiles(), "dev", &Ambient::default()).unwrap();
+        let plain = resolve(&profiles(), "dev", &Env::default()).unwrap();
         assert_ne!(plain.steps()[0].key(), c.steps()[0].key());
-        let v = resolve(&p, "vault-only", &Ambient::default()).unwrap();
+        let v = resolve(&p, "vault-only", &Env::default()).unwrap();
         assert!(
             v.base.discover_mfa,
             "no mfa_serial anywhere: look the device up"
@@ -1121,17 +1070,17 @@ source_profile = mixed
         let creds = "[a]\naws_access_key_id = AKIAA\naws_secret_access_key = s\n\
                      [b]\naws_access_key_id = AKIAB\naws_secret_access_key = s\n";
         let p = Profiles::from_strings(config, creds).unwrap();
-        let a = resolve(&p, "a", &Ambient::default()).unwrap();
+        let a = resolve(&p, "a", &Env::default()).unwrap();
         assert!(!a.base.discover_mfa);
         assert_eq!(a.base.mfa_serial, None);
-        let r = resolve(&p, "r", &Ambient::default()).unwrap();
+        let r = resolve(&p, "r", &Env::default()).unwrap();
         assert!(!r.base.discover_mfa);
         assert_eq!(r.hops[0].mfa_serial, None);
-        let b = resolve(&p, "b", &Ambient::default()).unwrap();
+        let b = resolve(&p, "b", &Env::default()).unwrap();
         assert!(b.base.discover_mfa);
         // A configured device needs no lookup.
         assert!(
-            !resolve(&profiles(), "user", &Ambient::default())
+            !resolve(&profiles(), "user", &Env::default())
                 .unwrap()
                 .base
                 .discover_mfa
@@ -1147,14 +1096,14 @@ source_profile = mixed
                       [profile badarn]\nfederation_name = x1\nsource_profile = user\n\
                       federation_policy_arns = ReadOnly\n";
         let p = Profiles::from_strings(&format!("{CONFIG}{config}"), CREDS).unwrap();
-        let f = resolve(&p, "fed", &Ambient::default()).unwrap();
+        let f = resolve(&p, "fed", &Env::default()).unwrap();
         let fed = f.federation.as_ref().unwrap();
         assert_eq!(fed.name, "alice");
         assert_eq!(fed.policy_arns.len(), 2);
         assert_eq!(f.base.mfa_serial, None, "GetFederationToken takes no MFA");
         assert_eq!(f.region.as_deref(), Some("eu-west-1"));
         assert!(matches!(&f.steps()[..], [Step::Federation { .. }]));
-        let e = |n: &str| format!("{:#}", resolve(&p, n, &Ambient::default()).unwrap_err());
+        let e = |n: &str| format!("{:#}", resolve(&p, n, &Env::default()).unwrap_err());
         assert!(e("both").contains("keep one"), "{}", e("both"));
         assert!(
             e("viarole").contains("no long-term keys"),
@@ -1178,7 +1127,7 @@ source_profile = mixed
                       web_identity_token_file = /var/run/token\n\
                       [profile ci-deploy]\nrole_arn = arn:aws:iam::4:role/deploy\nsource_profile = ci\n";
         let p = Profiles::from_strings(&format!("{CONFIG}{config}"), CREDS).unwrap();
-        let r = |n: &str| resolve(&p, n, &Ambient::default()).unwrap();
+        let r = |n: &str| resolve(&p, n, &Env::default()).unwrap();
         let corp = r("corp");
         assert!(matches!(
             corp.base.keys,

@@ -105,8 +105,8 @@ pub struct CredentialsFile {
 }
 
 impl CredentialsFile {
-    pub fn read() -> Result<CredentialsFile> {
-        let Some(path) = super::profiles::credentials_path() else {
+    pub fn read(env: &crate::env::Env) -> Result<CredentialsFile> {
+        let Some(path) = super::profiles::credentials_path(env) else {
             bail!("could not find the credentials file: set HOME or AWS_SHARED_CREDENTIALS_FILE");
         };
         let text = std::fs::read_to_string(&path)

@@ -6,6 +6,6 @@ pub mod credentials_file;
 pub mod profiles;
 pub mod settings;
 
-pub use chain::{Ambient, Base, BaseKeys, Chain, RoleHop, resolve};
+pub use chain::{Base, BaseKeys, Chain, RoleHop, resolve};
 pub use profiles::Profiles;
 pub use settings::{Piece, PromptFormat, Settings};

@@ -1,11 +1,12 @@
 //! The AWS shared config and credentials files, read with aws-config's own parser so that aws-as
 //! sees exactly the profiles the SDKs and the CLI see.
 
+use crate::env::{Env, EnvVars};
 use crate::keys::{Index, IndexEntry};
 use anyhow::{Context, Result};
 use aws_config::profile::{Profile, ProfileSet};
 use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
-use aws_types::os_shim_internal::{Env, Fs};
+use aws_types::os_shim_internal::Fs;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::PathBuf;
@@ -15,6 +16,9 @@ pub struct Profiles {
     set: ProfileSet,
     /// Profiles whose long-term keys are in aws-as's key store, from its index.
     stored: BTreeMap<String, IndexEntry>,
+    /// The files as they were read (and parsed): the SDK's loaders take the same text, so the
+    /// files are read once per run.
+    files: EnvConfigFiles,
 }
 
 impl Profiles {
@@ -22,9 +26,17 @@ impl Profiles {
     /// `~/.aws/credentials`), as the SDK does.
     /// Profiles with keys in aws-as's store exist even without a section in either file, as a
     /// profile in the credentials file does for the AWS CLI.
-    pub fn load() -> Result<Self> {
-        let stored = stored()?;
-        Self::load_with(&sdk_files_with(&stored)?, stored)
+    pub fn load(env: &Env) -> Result<Self> {
+        let stored: BTreeMap<String, IndexEntry> = Index::load(env)?
+            .entries()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let config = read(shared_file(env, EnvVars::AWS_CONFIG_FILE, "config"))?;
+        let credentials = read(credentials_path(env))?;
+        Self::load_with(
+            files(&config, &with_sections(&credentials, &stored)),
+            stored,
+        )
     }
 
     /// Files given by their contents, for unit tests.
@@ -39,14 +51,14 @@ impl Profiles {
         stored: BTreeMap<String, IndexEntry>,
     ) -> Result<Self> {
         let credentials = with_sections(credentials, &stored);
-        Self::load_with(&files(config, &credentials), stored)
+        Self::load_with(files(config, &credentials), stored)
     }
 
-    fn load_with(files: &EnvConfigFiles, stored: BTreeMap<String, IndexEntry>) -> Result<Self> {
+    fn load_with(files: EnvConfigFiles, stored: BTreeMap<String, IndexEntry>) -> Result<Self> {
         let set = block_on(aws_config::profile::load(
             &Fs::from_slice(&[]),
-            &Env::from_slice(&[]),
-            files,
+            &aws_types::os_shim_internal::Env::from_slice(&[]),
+            &files,
             None,
         ))
         .map_err(|e| {
@@ -54,7 +66,13 @@ impl Profiles {
             let text = crate::util::error_text(&e).replace("error parsing  on line", "on line");
             anyhow::anyhow!("could not read the AWS config files: {text}")
         })?;
-        Ok(Profiles { set, stored })
+        Ok(Profiles { set, stored, files })
+    }
+
+    /// The files as aws-as read them, for aws-config's own loaders (the SDK configuration and
+    /// the providers of SSO, process and web identity bases).
+    pub fn sdk_files(&self) -> EnvConfigFiles {
+        self.files.clone()
     }
 
     /// Where the profile's long-term keys are in aws-as's store, if they are.
@@ -74,28 +92,9 @@ impl Profiles {
     }
 }
 
-/// The shared files' contents as aws-as reads them, for aws-config: the profile loader here and
-/// the SDK's own loader for STS calls.
-pub fn sdk_files() -> Result<EnvConfigFiles> {
-    sdk_files_with(&stored()?)
-}
-
-fn sdk_files_with(stored: &BTreeMap<String, IndexEntry>) -> Result<EnvConfigFiles> {
-    let config = read(shared_file("AWS_CONFIG_FILE", "config"))?;
-    let credentials = read(credentials_path())?;
-    Ok(files(&config, &with_sections(&credentials, stored)))
-}
-
 /// The shared credentials file: `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`.
-pub fn credentials_path() -> Option<PathBuf> {
-    shared_file("AWS_SHARED_CREDENTIALS_FILE", "credentials")
-}
-
-fn stored() -> Result<BTreeMap<String, IndexEntry>> {
-    Ok(Index::load()?
-        .entries()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect())
+pub fn credentials_path(env: &Env) -> Option<PathBuf> {
+    shared_file(env, EnvVars::AWS_SHARED_CREDENTIALS_FILE, "credentials")
 }
 
 /// The credentials text with an empty section added for each stored profile, so that the
@@ -120,17 +119,16 @@ fn files(config: &str, credentials: &str) -> EnvConfigFiles {
 
 /// Where the SDK looks for a shared file: `$VAR`, else `~/.aws/NAME`, with a leading `~/`
 /// meaning HOME.
-fn shared_file(var: &str, name: &str) -> Option<PathBuf> {
-    let home = dirs::home_dir();
-    match std::env::var_os(var).filter(|v| !v.is_empty()) {
+fn shared_file(env: &Env, var: &str, name: &str) -> Option<PathBuf> {
+    match env.get(var) {
         Some(path) => {
             let path = PathBuf::from(path);
-            match (path.strip_prefix("~"), home) {
+            match (path.strip_prefix("~"), env.home()) {
                 (Ok(rest), Some(home)) => Some(home.join(rest)),
                 _ => Some(path),
             }
         }
-        None => Some(home?.join(".aws").join(name)),
+        None => Some(env.home()?.join(".aws").join(name)),
     }
 }
 

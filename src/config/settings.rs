@@ -1,6 +1,7 @@
 //! aws-as's own settings: `$AWS_AS_CONFIG`, else `$XDG_CONFIG_HOME/aws-as/config.toml`
 //! (default `~/.config/aws-as/config.toml`). A missing file means defaults.
 
+use crate::env::{Env, EnvVars};
 use crate::util::parse_duration;
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
@@ -170,24 +171,19 @@ struct RawSettings {
 
 /// `$AWS_AS_CONFIG`, else `$XDG_CONFIG_HOME/aws-as/config.toml`, else
 /// `~/.config/aws-as/config.toml`; `None` with no HOME to find it in.
-pub fn config_path() -> Result<Option<PathBuf>> {
-    if let Some(path) = crate::util::user_path("AWS_AS_CONFIG")? {
+pub fn config_path(env: &Env) -> Result<Option<PathBuf>> {
+    if let Some(path) = env.path(EnvVars::AWS_AS_CONFIG)? {
         return Ok(Some(path));
     }
-    let base = match crate::util::xdg_dir("XDG_CONFIG_HOME") {
-        Some(dir) => dir,
-        None => match dirs::home_dir() {
-            Some(home) => home.join(".config"),
-            None => return Ok(None),
-        },
-    };
-    Ok(Some(base.join("aws-as").join("config.toml")))
+    Ok(env
+        .xdg(EnvVars::XDG_CONFIG_HOME, ".config")
+        .map(|base| base.join("aws-as").join("config.toml")))
 }
 
 /// The settings file's path and text, `None` when there is none. It is at most 1 MiB: a settings
 /// file is a few lines, and a larger one is a mistake (or /dev/zero).
-fn read_file() -> Result<Option<(PathBuf, String)>> {
-    let Some(path) = config_path()? else {
+fn read_file(env: &Env) -> Result<Option<(PathBuf, String)>> {
+    let Some(path) = config_path(env)? else {
         return Ok(None);
     };
     let text = crate::util::read_text(&path, 1 << 20)
@@ -196,8 +192,8 @@ fn read_file() -> Result<Option<(PathBuf, String)>> {
 }
 
 impl Settings {
-    pub fn load() -> Result<Settings> {
-        let Some((path, text)) = read_file()? else {
+    pub fn load(env: &Env) -> Result<Settings> {
+        let Some((path, text)) = read_file(env)? else {
             return Ok(Settings::default());
         };
         Self::parse(&text).with_context(|| format!("could not read {}", path.display()))
@@ -205,8 +201,8 @@ impl Settings {
 
     /// Only `prompt_format`, for what needs nothing else: clearing the identity and activation
     /// must not fail over a setting they don't use (an unknown key, a bad timeout).
-    pub fn prompt_format() -> Result<PromptFormat> {
-        let Some((path, text)) = read_file()? else {
+    pub fn prompt_format(env: &Env) -> Result<PromptFormat> {
+        let Some((path, text)) = read_file(env)? else {
             return Ok(PromptFormat::default());
         };
         let ctx = || format!("could not read {}", path.display());

@@ -8,6 +8,7 @@
 //! `KEY.fail`, plus `.aws-as-tmp-*` while one is being written. `cache list` shows only entries,
 //! and `cache clear` removes only files of those shapes that belong to the user.
 
+use crate::env::{Env, EnvVars};
 use crate::private::{Lock, PrivateDir, Purpose, TMP_PREFIX};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
@@ -120,16 +121,13 @@ fn nanos(t: SystemTime) -> u64 {
 
 impl Cache {
     /// `$AWS_AS_CACHE_DIR`, else `$XDG_CACHE_HOME/aws-as`, else `~/.cache/aws-as`.
-    pub fn from_env() -> Result<Cache> {
-        if let Some(dir) = crate::util::user_path("AWS_AS_CACHE_DIR")? {
+    pub fn new(env: &Env) -> Result<Cache> {
+        if let Some(dir) = env.path(EnvVars::AWS_AS_CACHE_DIR)? {
             return Ok(Cache::at(dir));
         }
-        let base = match crate::util::xdg_dir("XDG_CACHE_HOME") {
-            Some(dir) => dir,
-            None => dirs::home_dir()
-                .context("could not find the cache directory: set HOME or AWS_AS_CACHE_DIR")?
-                .join(".cache"),
-        };
+        let base = env
+            .xdg(EnvVars::XDG_CACHE_HOME, ".cache")
+            .context("could not find the cache directory: set HOME or AWS_AS_CACHE_DIR")?;
         Ok(Cache::at(base.join("aws-as")))
     }
 
@@ -197,7 +195,7 @@ impl Cache {
         let failure = Failure {
             at_ns: nanos(SystemTime::now()),
             pid: std::process::id(),
-            message: super::sts::excerpt(&format!("{err:#}"), 1000),
+            message: super::aws::excerpt(&format!("{err:#}"), 1000),
         };
         if let (Ok(dir), Ok(bytes)) = (self.created(), serde_json::to_vec(&failure)) {
             let _ = dir.write(&format!("{key}.fail"), &bytes);

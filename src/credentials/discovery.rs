@@ -5,10 +5,12 @@
 //! means no MFA. `mfa_serial = none` in the profile turns the lookup off, and `--refresh` or
 //! `aws-as cache clear` makes it ask again.
 
+use super::aws::{Aws, excerpt};
 use super::cache::{Cache, MfaNote};
-use super::{BaseSecret, Request, sts};
+use super::{BaseSecret, Request};
+use crate::config::Chain;
 use crate::config::chain::digest;
-use crate::config::{Ambient, Chain, Settings};
+use crate::context::Context;
 use crate::util::sanitize;
 use anyhow::Result;
 
@@ -41,13 +43,8 @@ pub fn apply_cached(chain: &mut Chain, cache: &Cache) -> Result<bool> {
 }
 
 /// Settle the chain's MFA device: from the cache, or by asking IAM under the note's lock.
-pub fn settle(
-    chain: &mut Chain,
-    req: &Request,
-    settings: &Settings,
-    ambient: &Ambient,
-    cache: &Cache,
-) -> Result<()> {
+pub fn settle(ctx: &Context, chain: &mut Chain, req: &Request) -> Result<()> {
+    let cache = ctx.cache()?;
     if !chain.base.discover_mfa || (!req.refresh && apply_cached(chain, cache)?) {
         return Ok(());
     }
@@ -56,23 +53,23 @@ pub fn settle(
         "the MFA device of profile `{}`",
         sanitize(&chain.base.profile)
     );
-    let _lock = cache.lock(&key, settings.lock_timeout, &what)?;
+    let _lock = cache.lock(&key, ctx.settings()?.lock_timeout, &what)?;
     // Another aws-as may have looked while this one waited for the lock.
     if !req.refresh && apply_cached(chain, cache)? {
         return Ok(());
     }
     let profile = chain.base.profile.clone();
-    let secret = BaseSecret::load(&chain.base)?;
+    let secret = BaseSecret::load(ctx.env(), &chain.base)?;
     // The lookup is aws-as's own addition to what the SDKs do: when IAM can't be asked (an STS
     // endpoint of its own with no route to IAM, a FIPS endpoint, no network), the switch goes
     // on without MFA, as the SDKs' would, and the question is asked again an hour later.
-    let note = look_up(chain, &secret, settings, ambient).unwrap_or_else(|e| {
+    let note = look_up(&ctx.aws(chain)?, chain, &secret).unwrap_or_else(|e| {
         eprintln!(
             "[mfa] could not look up the MFA device of profile `{}` ({}); going on without MFA, \
              and looking again in an hour (set mfa_serial in the profile, or mfa_serial = none, \
              to skip the lookup)",
             sanitize(&profile),
-            sts::excerpt(&format!("{e:#}"), 200)
+            excerpt(&format!("{e:#}"), 200)
         );
         MfaNote {
             profile: profile.clone(),
@@ -98,13 +95,7 @@ pub fn settle(
     Ok(())
 }
 
-fn look_up(
-    chain: &Chain,
-    secret: &BaseSecret,
-    settings: &Settings,
-    ambient: &Ambient,
-) -> Result<MfaNote> {
-    let client = sts::Sts::new(chain, ambient, settings)?;
+fn look_up(client: &Aws, chain: &Chain, secret: &BaseSecret) -> Result<MfaNote> {
     let arn = client.caller_arn(&secret.signer())?;
     let serial = match user_name(&arn) {
         Some(user) => client.first_mfa_device(&secret.signer(), user)?,

@@ -47,7 +47,7 @@ fn run(cmd: &str, limit: Duration) -> Result<String> {
         .stdin(Stdio::inherit())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
-    crate::util::scrub_secrets(&mut command);
+    crate::env::scrub_secrets(&mut command);
     let mut child = command.spawn().context("could not run mfa_process")?;
     let out = read_bounded(&mut child, limit);
     if out.is_err() {

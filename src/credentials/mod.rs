@@ -1,14 +1,17 @@
 //! Obtain: credentials for a resolved chain, from the cache or from STS under a per-step lock.
 
+pub mod aws;
 pub mod cache;
 pub mod discovery;
 pub mod mfa;
-pub mod sts;
 
 use crate::config::chain::Step;
-use crate::config::{Ambient, Base, BaseKeys, Chain, Settings};
+use crate::config::{Base, BaseKeys, Chain, Settings};
+use crate::context::Context;
+use crate::env::Env;
 use crate::keys::IndexEntry;
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context as _, Result, anyhow, bail};
+use aws::Aws;
 use cache::{Cache, Entry};
 use std::time::Duration;
 use zeroize::Zeroizing;
@@ -101,7 +104,7 @@ pub struct BaseSecret {
 }
 
 impl BaseSecret {
-    pub fn load(base: &Base) -> Result<BaseSecret> {
+    pub fn load(env: &Env, base: &Base) -> Result<BaseSecret> {
         match &base.keys {
             BaseKeys::Stored {
                 access_key_id,
@@ -111,7 +114,7 @@ impl BaseSecret {
                     backend: *backend,
                     access_key_id: access_key_id.clone(),
                 };
-                let key = crate::keys::fetch(&base.profile, &entry)?;
+                let key = crate::keys::fetch(env, &base.profile, &entry)?;
                 Ok(BaseSecret {
                     access_key_id: key.aws_access_key_id.clone(),
                     secret_access_key: key.aws_secret_access_key.clone(),
@@ -135,8 +138,8 @@ impl BaseSecret {
         }
     }
 
-    pub fn signer(&self) -> sts::Signer<'_> {
-        sts::Signer {
+    pub fn signer(&self) -> aws::Signer<'_> {
+        aws::Signer {
             access_key_id: &self.access_key_id,
             secret_access_key: &self.secret_access_key,
             session_token: self.session_token.as_deref(),
@@ -145,8 +148,8 @@ impl BaseSecret {
 }
 
 impl Credentials {
-    pub fn signer(&self) -> sts::Signer<'_> {
-        sts::Signer {
+    pub fn signer(&self) -> aws::Signer<'_> {
+        aws::Signer {
             access_key_id: &self.access_key_id,
             secret_access_key: &self.secret_access_key,
             // Keys without a token (from the environment) send no token header at all.
@@ -155,36 +158,28 @@ impl Credentials {
     }
 }
 
-/// The cached credentials for the chain's target, if fresh. Never touches the network. An
-/// untrusted cache (see `crate::private`) is an error; a damaged or unusable entry is a miss.
-pub fn cached(chain: &Chain, cache: &Cache, settings: &Settings) -> Result<Option<Credentials>> {
+/// The cached credentials for the chain's target, if fresh for at least `margin` seconds. Never
+/// touches the network. An untrusted cache (see `crate::private`) is an error; a damaged or
+/// unusable entry is a miss.
+pub fn cached(ctx: &Context, chain: &Chain, margin: i64) -> Result<Option<Credentials>> {
     let steps = chain.steps();
     let Some(target) = steps.last() else {
         return Ok(None);
     };
-    let margin = settings.refresh_margin.as_secs() as i64;
-    Ok(cache
+    Ok(ctx
+        .cache()?
         .read(target.key())?
         .filter(|e| e.fresh(margin))
         .map(Credentials::from))
 }
 
-/// The step keys whose locks aws-as processes up the line hold while they wait for this one,
-/// newline-separated: a base's credential_process may run aws-as again, for a profile built on
-/// that same base, and the inner aws-as would wait for the outer one's lock forever.
-pub const HELD_LOCKS: &str = "AWS_AS_HELD_LOCKS";
-
-/// Before anything is locked: refuse a chain that needs a lock a process up the line holds
-/// (see `HELD_LOCKS`), saying what loops, and pass this chain's own held lock down the line.
-/// Only a base's provider step runs a program (a credential_process) while holding a lock.
-///
-/// # Safety
-/// It changes the environment, so no other thread may exist yet.
-pub unsafe fn hold_locks_of(chain: &Chain) -> Result<()> {
-    let inherited = std::env::var(HELD_LOCKS).unwrap_or_default();
-    let steps = chain.steps();
-    for step in &steps {
-        if inherited.split('\n').any(|k| k == step.key()) {
+/// Refuse a chain that needs a lock an aws-as process up the line holds while it waits for this
+/// one: a base's credential_process that runs aws-as for a profile built on that same base would
+/// wait for its own parent forever. Only a base's provider step runs a program while it holds a
+/// lock, so that step's key is the one this run passes down (`held_lock`).
+pub fn refuse_held_locks(env: &Env, chain: &Chain) -> Result<()> {
+    for step in chain.steps() {
+        if env.held_locks().any(|k| k == step.key()) {
             let profile = step.profile(chain);
             bail!(
                 "it needs profile `{profile}`'s credentials, which the aws-as running this one is \
@@ -193,43 +188,38 @@ pub unsafe fn hold_locks_of(chain: &Chain) -> Result<()> {
             );
         }
     }
-    if let Some(Step::Source { key, .. }) = steps.first() {
-        let mut held = inherited;
-        if !held.is_empty() {
-            held.push('\n');
-        }
-        held.push_str(key);
-        // SAFETY: the caller's promise: no other thread exists.
-        unsafe { std::env::set_var(HELD_LOCKS, held) };
-    }
     Ok(())
+}
+
+/// The lock this run holds while a program of the user's runs (see `refuse_held_locks`).
+pub fn held_lock(chain: &Chain) -> Option<String> {
+    match chain.steps().into_iter().next()? {
+        Step::Source { key, .. } => Some(key),
+        _ => None,
+    }
 }
 
 /// Credentials for `chain`'s target. Each step takes its lock, checks the cache, and only then
 /// calls STS and stores the result, so concurrent processes make one set of calls and ask for
 /// one MFA code between them.
-pub fn obtain(
-    chain: &Chain,
-    req: &Request,
-    settings: &Settings,
-    ambient: &Ambient,
-    cache: &Cache,
-) -> Result<Credentials> {
+pub fn obtain(ctx: &Context, chain: &Chain, req: &Request) -> Result<Credentials> {
+    let settings = ctx.settings()?;
+    let margin = settings.refresh_margin.as_secs() as i64;
     if !req.refresh
         && req.duration.is_none()
-        && let Some(creds) = cached(chain, cache, settings)?
+        && let Some(creds) = cached(ctx, chain, margin)?
     {
         return Ok(creds);
     }
     let steps = chain.steps();
     let mut run = Run {
+        ctx,
         chain,
         req,
         settings,
-        ambient,
-        cache,
+        cache: ctx.cache()?,
         total: steps.len(),
-        sts: None,
+        aws: None,
         base: None,
     };
     // The credentials of the step before; none while the base's own keys sign.
@@ -242,14 +232,14 @@ pub fn obtain(
 
 /// One run of `obtain`: what its steps share.
 struct Run<'a> {
+    ctx: &'a Context,
     chain: &'a Chain,
     req: &'a Request,
     settings: &'a Settings,
-    ambient: &'a Ambient,
     cache: &'a Cache,
     total: usize,
     /// Made at the first call, once.
-    sts: Option<sts::Sts>,
+    aws: Option<Aws<'a>>,
     /// The base's keys, fetched when the first call needs them.
     base: Option<BaseSecret>,
 }
@@ -311,8 +301,8 @@ impl Run<'_> {
     ) -> Result<Credentials> {
         let (n, total) = (i + 1, self.total);
         let say = |what: &str| eprintln!("[{n}/{total}] {}", crate::util::sanitize(what));
-        if self.sts.is_none() {
-            self.sts = Some(sts::Sts::new(self.chain, self.ambient, self.settings)?);
+        if self.aws.is_none() {
+            self.aws = Some(self.ctx.aws(self.chain)?);
         }
         let record = |e: anyhow::Error| {
             self.cache.record_failure(step.key(), &e);
@@ -322,7 +312,7 @@ impl Run<'_> {
             (true, Some(d)) => d,
             _ => self.settings.session_duration,
         };
-        let client = self.sts.as_ref().expect("made above");
+        let client = self.aws.as_ref().expect("made above");
         if let Step::Source { profile, .. } = step {
             say(&format!(
                 "{} credentials for profile {profile}",
@@ -338,7 +328,7 @@ impl Run<'_> {
             .map_err(record);
         }
         if source.is_none() && self.base.is_none() {
-            self.base = Some(BaseSecret::load(&self.chain.base)?);
+            self.base = Some(BaseSecret::load(self.ctx.env(), &self.chain.base)?);
         }
         let signer = match (source, &self.base) {
             (Some(creds), _) => creds.signer(),
@@ -424,7 +414,7 @@ fn warn_uncached(profile: &str, err: &anyhow::Error) {
         "aws-as: warning: the credentials of profile `{}` are used but could not be cached \
          ({}); the next switch will fetch them again",
         crate::util::sanitize(profile),
-        sts::excerpt(&format!("{err:#}"), 300)
+        aws::excerpt(&format!("{err:#}"), 300)
     );
 }
 
@@ -452,7 +442,7 @@ fn provider_name(chain: &Chain) -> &'static str {
 /// print an IAM user's keys) are never cached: a session is started on them, with the base's MFA
 /// device when it has one, and that is cached.
 fn from_provider(
-    client: &sts::Sts,
+    client: &Aws,
     chain: &Chain,
     req: &Request,
     settings: &Settings,
@@ -460,7 +450,7 @@ fn from_provider(
 ) -> Result<Credentials> {
     let profile = &chain.base.profile;
     let what = provider_name(chain);
-    let got = client.provided(chain, settings).map_err(|e| {
+    let got = client.provided(chain).map_err(|e| {
         let sso = matches!(
             chain.base.keys,
             BaseKeys::Provided {
@@ -469,7 +459,7 @@ fn from_provider(
             }
         );
         let login = e
-            .downcast_ref::<sts::ProviderFailure>()
+            .downcast_ref::<aws::ProviderFailure>()
             .is_some_and(|f| f.needs_login);
         let remedy = if sso && login {
             format!("; run aws sso login --profile {profile}")
@@ -500,7 +490,7 @@ fn from_provider(
             Ok(creds)
         }
         None => {
-            let signer = sts::Signer {
+            let signer = aws::Signer {
                 access_key_id: &got.access_key_id,
                 secret_access_key: &got.secret_access_key,
                 session_token: None,

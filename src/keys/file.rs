@@ -49,7 +49,7 @@ impl FileStore {
         if let Some(p) = PASSPHRASE.get() {
             return Ok(p);
         }
-        let text = match std::env::var("AWS_AS_FILE_PASSPHRASE") {
+        let text = match std::env::var(crate::env::EnvVars::AWS_AS_FILE_PASSPHRASE) {
             Ok(p) if !p.is_empty() => zeroize::Zeroizing::new(p),
             _ => {
                 let no_terminal = || {

@@ -2,6 +2,7 @@
 //! access key ID. No secrets. 0600 in a 0700 directory, rewritten atomically under `keys.lock`.
 
 use super::Backend;
+use crate::env::Env;
 use crate::private::{Lock, PrivateDir, Purpose};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
@@ -39,8 +40,8 @@ const LIMIT: usize = 16 << 20;
 impl Index {
     /// Read without locking; a missing file is an empty index. The directory and the file are
     /// trusted only as `crate::private` says.
-    pub fn load() -> Result<Index> {
-        let dir = super::data_dir()?;
+    pub fn load(env: &Env) -> Result<Index> {
+        let dir = super::data_dir(env)?;
         let bytes = match PrivateDir::existing(&dir, PURPOSE)? {
             Some(d) => d.read(NAME, LIMIT)?,
             None => None,
@@ -66,8 +67,8 @@ impl Index {
     }
 
     /// Take the index's lock, then read it.
-    pub fn lock() -> Result<Index> {
-        let dir = PrivateDir::create(&super::data_dir()?, PURPOSE)?;
+    pub fn lock(env: &Env) -> Result<Index> {
+        let dir = PrivateDir::create(&super::data_dir(env)?, PURPOSE)?;
         let lock = dir.lock("keys.lock", Duration::from_secs(60), "aws-as's key index")?;
         let mut index = Self::parse(dir.path(), dir.read(NAME, LIMIT)?)?;
         index._lock = Some(lock);
@@ -90,8 +91,8 @@ impl Index {
         self.file.profiles.remove(profile)
     }
 
-    pub fn save(&self) -> Result<()> {
-        let dir = PrivateDir::create(&super::data_dir()?, PURPOSE)?;
+    pub fn save(&self, env: &Env) -> Result<()> {
+        let dir = PrivateDir::create(&super::data_dir(env)?, PURPOSE)?;
         let mut bytes = serde_json::to_vec_pretty(&self.file)?;
         bytes.push(b'\n');
         dir.write(NAME, &bytes)

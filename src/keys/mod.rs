@@ -10,6 +10,7 @@ mod native;
 
 pub use index::{Index, IndexEntry};
 
+use crate::env::{Env, EnvVars};
 use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -50,12 +51,10 @@ impl Backend {
 
     /// The backend new keys go to: `AWS_AS_KEYS_BACKEND`, else `keys_backend` in config.toml,
     /// else the OS keyring.
-    pub fn configured(setting: Option<Backend>) -> Result<Backend> {
-        match std::env::var("AWS_AS_KEYS_BACKEND") {
-            Ok(v) if !v.is_empty() => {
-                Backend::parse(&v).map_err(|e| anyhow::anyhow!("AWS_AS_KEYS_BACKEND: {e}"))
-            }
-            _ => Ok(setting.unwrap_or(Backend::Keyring)),
+    pub fn configured(setting: Option<Backend>, env: &Env) -> Result<Backend> {
+        match env.get(EnvVars::AWS_AS_KEYS_BACKEND) {
+            Some(v) => Backend::parse(v).map_err(|e| anyhow::anyhow!("AWS_AS_KEYS_BACKEND: {e}")),
+            None => Ok(setting.unwrap_or(Backend::Keyring)),
         }
     }
 }
@@ -119,15 +118,15 @@ pub trait Store {
     fn delete(&self, profile: &str) -> Result<bool>;
 }
 
-pub fn open(backend: Backend) -> Result<Box<dyn Store>> {
+pub fn open(env: &Env, backend: Backend) -> Result<Box<dyn Store>> {
     match backend {
-        Backend::File => Ok(Box::new(file::FileStore::new(data_dir()?.join("keys")))),
+        Backend::File => Ok(Box::new(file::FileStore::new(data_dir(env)?.join("keys")))),
         Backend::Keyring | Backend::Keyutils => native::open(backend),
     }
 }
 
 /// The stored key for `profile`, which the index says lives in `entry.backend`.
-pub fn fetch(profile: &str, entry: &IndexEntry) -> Result<Key> {
+pub fn fetch(env: &Env, profile: &str, entry: &IndexEntry) -> Result<Key> {
     // One run may sign several calls with the same key: open the store (and ask for a
     // passphrase, or pay for scrypt) once.
     static FETCHED: Mutex<BTreeMap<String, Key>> = Mutex::new(BTreeMap::new());
@@ -139,7 +138,7 @@ pub fn fetch(profile: &str, entry: &IndexEntry) -> Result<Key> {
     {
         return Ok(key);
     }
-    let store = open(entry.backend)?;
+    let store = open(env, entry.backend)?;
     let Some(key) = store.get(profile)? else {
         bail!(
             "the {} key store has no keys for profile `{profile}` although aws-as's index lists \
@@ -164,11 +163,11 @@ pub fn fetch(profile: &str, entry: &IndexEntry) -> Result<Key> {
 
 /// Store `key` for `profile` in `backend` and record it in the index; an earlier entry in another
 /// backend is deleted once the new one is in place.
-pub fn put(profile: &str, key: &Key, backend: Backend) -> Result<()> {
+pub fn put(env: &Env, profile: &str, key: &Key, backend: Backend) -> Result<()> {
     key.check()?;
-    let store = open(backend)?;
+    let store = open(env, backend)?;
     store.prepare_write()?;
-    let mut index = Index::lock()?;
+    let mut index = Index::lock(env)?;
     store.set(profile, key)?;
     let previous = index.insert(
         profile,
@@ -177,36 +176,32 @@ pub fn put(profile: &str, key: &Key, backend: Backend) -> Result<()> {
             access_key_id: key.aws_access_key_id.clone(),
         },
     );
-    index.save()?;
+    index.save(env)?;
     if let Some(prev) = previous
         && prev.backend != backend
     {
-        open(prev.backend)?.delete(profile)?;
+        open(env, prev.backend)?.delete(profile)?;
     }
     Ok(())
 }
 
 /// Delete `profile`'s stored keys. False when there were none.
-pub fn remove(profile: &str) -> Result<bool> {
-    let mut index = Index::lock()?;
+pub fn remove(env: &Env, profile: &str) -> Result<bool> {
+    let mut index = Index::lock(env)?;
     let Some(entry) = index.get(profile).cloned() else {
         return Ok(false);
     };
-    open(entry.backend)?.delete(profile)?;
+    open(env, entry.backend)?.delete(profile)?;
     index.remove(profile);
-    index.save()?;
+    index.save(env)?;
     Ok(true)
 }
 
 /// `$XDG_DATA_HOME/aws-as`, default `~/.local/share/aws-as`: the index and the file backend.
-pub fn data_dir() -> Result<PathBuf> {
-    let base = match crate::util::xdg_dir("XDG_DATA_HOME") {
-        Some(dir) => dir,
-        None => dirs::home_dir()
-            .ok_or_else(|| anyhow::anyhow!("could not find the data directory: set HOME"))?
-            .join(".local")
-            .join("share"),
-    };
+pub fn data_dir(env: &Env) -> Result<PathBuf> {
+    let base = env
+        .xdg(EnvVars::XDG_DATA_HOME, ".local/share")
+        .ok_or_else(|| anyhow::anyhow!("could not find the data directory: set HOME"))?;
     Ok(base.join("aws-as"))
 }
 

@@ -211,13 +211,10 @@ fn refuse_nul(value: &str) -> Result<()> {
 }
 
 /// The shell that started us: the parent process's name, else `$SHELL`.
-pub fn detect() -> Result<Shell> {
+pub fn detect(env: &crate::env::Env) -> Result<Shell> {
     let parent = parent_process_name();
-    let from_env = std::env::var("SHELL").ok();
-    for candidate in [parent.as_deref(), from_env.as_deref()]
-        .into_iter()
-        .flatten()
-    {
+    let from_env = env.get(crate::env::EnvVars::SHELL);
+    for candidate in [parent.as_deref(), from_env].into_iter().flatten() {
         if let Some(shell) = shell_from_name(candidate) {
             return Ok(shell);
         }

@@ -1,20 +1,23 @@
-//! The STS and IAM calls. The async runtime and the SDK are set up here and only here, and only
-//! when a call is actually needed: a switch served from the cache never gets this far.
+//! The STS and IAM calls, and the SDK's providers for bases aws-as does not obtain itself. The
+//! client is made from the run's `Context` only when a call is actually needed: a switch served
+//! from the cache never gets this far.
 //!
-//! Every call goes through `Sts::send`, and every failure becomes an `AwsError`: one short line
+//! Every call goes through `Aws::send`, and every failure becomes an `AwsError`: one short line
 //! that names the service, the operation and the error code or kind. None of it comes from the
 //! body of the answer beyond the service's error code and a bounded excerpt of its error message,
 //! so an answer that carries credentials but could not be read (a truncated body, an odd date)
 //! never puts them in a message.
 
 use super::Credentials;
-use crate::config::{Ambient, Chain, Settings};
+use crate::config::{Chain, Settings};
+use crate::env::Env;
 use crate::util::sanitize;
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Result, anyhow};
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::error::CredentialsError;
+use aws_runtime::env_config::file::EnvConfigFiles;
 use aws_sdk_sts::config::http::HttpResponse;
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use std::future::Future;
@@ -40,57 +43,73 @@ impl Signer<'_> {
     }
 }
 
-pub struct Sts {
-    rt: tokio::runtime::Runtime,
+/// The client for every STS and IAM call of a run, on the run's one runtime.
+pub struct Aws<'a> {
+    rt: &'a tokio::runtime::Runtime,
     config: SdkConfig,
+    settings: &'a Settings,
+    /// The AWS files as the run read them, for the SDK's providers.
+    files: EnvConfigFiles,
 }
 
 /// The region STS is called in, picked as the SDKs pick it: `AWS_REGION`, then
 /// `AWS_DEFAULT_REGION` (the user's own, never an active identity's), then the first `region`
 /// along the profile chain, then us-east-1. It only picks the endpoint; the credentials work
 /// everywhere.
-fn sts_region(chain: &Chain, ambient: &Ambient) -> String {
-    ambient
-        .region
-        .clone()
+fn sts_region(chain: &Chain, env: &Env) -> String {
+    env.user_region()
+        .map(str::to_owned)
         .or_else(|| chain.region.clone())
         .unwrap_or_else(|| "us-east-1".to_string())
 }
 
-impl Sts {
-    pub fn new(chain: &Chain, ambient: &Ambient, settings: &Settings) -> Result<Sts> {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .context("could not start the async runtime")?;
-        // The endpoint comes from AWS_ENDPOINT_URL(_STS) and the target profile's endpoint_url,
-        // resolved by the SDK itself, as are AWS_USE_FIPS_ENDPOINT and
-        // AWS_USE_DUALSTACK_ENDPOINT. The region and credentials are explicit, so nothing left in
-        // the environment (and no instance metadata probe) takes part.
-        // The SDK reads the same files as aws-as, set aside as aws-as reads them, so that a header
-        // aws-config cannot parse does not make it drop the profile's endpoint_url in silence.
+impl<'a> Aws<'a> {
+    /// The SDK's configuration for the calls made for `chain`. The endpoint comes from
+    /// AWS_ENDPOINT_URL(_STS) and the target profile's endpoint_url, resolved by the SDK itself,
+    /// as are AWS_USE_FIPS_ENDPOINT and AWS_USE_DUALSTACK_ENDPOINT. The region and credentials
+    /// are explicit, so nothing left in the environment (and no instance metadata probe) takes
+    /// part. The SDK reads the files as aws-as read them, set aside as aws-as sets them aside, so
+    /// that a header aws-config cannot parse does not make it drop the profile's endpoint_url in
+    /// silence.
+    pub fn load(
+        rt: &tokio::runtime::Runtime,
+        chain: &Chain,
+        env: &Env,
+        settings: &Settings,
+        files: EnvConfigFiles,
+    ) -> SdkConfig {
         let loader = aws_config::defaults(BehaviorVersion::latest())
-            .profile_files(crate::config::profiles::sdk_files()?)
+            .profile_files(files)
             .profile_name(&chain.name)
-            .region(Region::new(sts_region(chain, ambient)))
+            .region(Region::new(sts_region(chain, env)))
             .credentials_provider(aws_sdk_sts::config::Credentials::new(
                 "unused", "unused", None, None, "aws-as",
             ))
             .timeout_config(timeouts(settings.sts_timeout))
             .retry_config(RetryConfig::standard().with_max_attempts(2));
-        let config = rt.block_on(loader.load());
-        Ok(Sts { rt, config })
+        rt.block_on(loader.load())
     }
 
-    /// An STS client for `endpoint` alone, reading none of the user's files or environment and
+    pub fn new(
+        rt: &'a tokio::runtime::Runtime,
+        config: SdkConfig,
+        settings: &'a Settings,
+        files: EnvConfigFiles,
+    ) -> Aws<'a> {
+        Aws {
+            rt,
+            config,
+            settings,
+            files,
+        }
+    }
+
+    /// A client for `endpoint` alone, reading none of the user's files or environment and
     /// never retrying: only for the fuzz target that feeds whole answers through the SDK
     /// (`crate::fuzz::sts_response`). Everything after the constructor is the production path.
     #[doc(hidden)]
-    pub fn for_endpoint(endpoint: &str) -> Result<Sts> {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .context("could not start the async runtime")?;
+    pub fn for_endpoint(rt: &'a tokio::runtime::Runtime, endpoint: &str) -> Aws<'a> {
+        static DEFAULTS: std::sync::OnceLock<Settings> = std::sync::OnceLock::new();
         let config = SdkConfig::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new("us-east-1"))
@@ -98,7 +117,12 @@ impl Sts {
             .timeout_config(timeouts(Duration::from_secs(10)))
             .retry_config(RetryConfig::disabled())
             .build();
-        Ok(Sts { rt, config })
+        Aws {
+            rt,
+            config,
+            settings: DEFAULTS.get_or_init(Settings::default),
+            files: EnvConfigFiles::default(),
+        }
     }
 
     fn sts(&self, signer: &Signer) -> aws_sdk_sts::Client {
@@ -342,12 +366,12 @@ pub struct Provided {
     pub expiration: Option<i64>,
 }
 
-impl Sts {
+impl Aws<'_> {
     /// The base profile's credentials from aws-config's own provider for it: SSO (with the token
     /// that `aws sso login` cached), `credential_process`, or AssumeRoleWithWebIdentity. aws-config
     /// reads the same files as aws-as, and the same endpoint variables; FIPS and dual-stack
     /// endpoints are passed on as the SDK's own loader passes them.
-    pub fn provided(&self, chain: &Chain, settings: &Settings) -> Result<Provided> {
+    pub fn provided(&self, chain: &Chain) -> Result<Provided> {
         use aws_credential_types::provider::ProvideCredentials;
         let provider_config = aws_config::provider_config::ProviderConfig::default()
             .with_behavior_version(Some(BehaviorVersion::latest()))
@@ -355,9 +379,9 @@ impl Sts {
             .with_use_fips(self.config.use_fips())
             .with_use_dual_stack(self.config.use_dual_stack())
             .with_retry_config(RetryConfig::standard().with_max_attempts(2))
-            .with_timeout_config(timeouts(settings.sts_timeout));
+            .with_timeout_config(timeouts(self.settings.sts_timeout));
         let provider = aws_config::profile::ProfileFileCredentialsProvider::builder()
-            .profile_files(crate::config::profiles::sdk_files()?)
+            .profile_files(self.files.clone())
             .profile_name(&chain.base.profile)
             .configure(&provider_config)
             .build();
