@@ -7,7 +7,7 @@
 //! with `arbitrary`, so that the checked-in corpus stays mostly readable text and the library
 //! needs no new dependency.
 
-use crate::config::chain::{Step, profile_kind, valid_profile_name};
+use crate::config::chain::{StepKind, profile_kind, valid_profile_name};
 use crate::config::{PromptFormat, Settings, resolve};
 use crate::credentials::cache::Entry;
 use crate::credentials::{Credentials, MAX_LIFETIME, valid_arn};
@@ -88,7 +88,7 @@ pub fn profiles(data: &[u8]) {
                 steps[..i].iter().all(|s| s.key() != key),
                 "two steps share cache key {key}"
             );
-            if let Step::Role { index, .. } = step {
+            if let StepKind::Role { index } = &step.kind {
                 assert!(*index < chain.hops.len());
             }
             assert!(valid_profile_name(step.profile(&chain)), "{step:?}");
@@ -186,7 +186,8 @@ fn labels(format: &PromptFormat, text: &str) {
 pub fn cache_entry(data: &[u8]) {
     check_entry(data);
     if let Ok(mut raw) = serde_json::from_slice::<Entry>(data) {
-        raw.expiration = now_epoch().saturating_add(raw.expiration);
+        let exp = raw.credentials.expires();
+        raw.credentials.expiration = Some(now_epoch().saturating_add(exp));
         if let Ok(bytes) = serde_json::to_vec(&raw) {
             check_entry(&bytes);
         }
@@ -198,25 +199,26 @@ fn check_entry(data: &[u8]) {
     let parsed = Entry::parse(data);
     let after = now_epoch();
     if let Some(e) = &parsed {
-        assert!(!e.access_key_id.is_empty());
-        assert!(!e.secret_access_key.is_empty());
-        assert!(!e.session_token.is_empty());
+        let c = &e.credentials;
+        assert!(!c.access_key_id.is_empty());
+        assert!(!c.secret_access_key.is_empty());
+        assert!(!c.token().is_empty());
         // `parse` read the clock somewhere between `before` and `after`.
-        assert!(e.expiration > before, "expired: {}", e.expiration);
+        assert!(c.expires() > before, "expired: {}", c.expires());
         assert!(
-            e.expiration <= after.saturating_add(MAX_LIFETIME),
+            c.expires() <= after.saturating_add(MAX_LIFETIME),
             "too late: {}",
-            e.expiration
+            c.expires()
         );
         assert!(valid_profile_name(&e.profile));
-        assert!(e.arn.as_deref().is_none_or(valid_arn));
+        assert!(c.arn.as_deref().is_none_or(valid_arn));
     }
     // Freshness of whatever deserializes, whether `parse` kept it or not.
     let Ok(raw) = serde_json::from_slice::<Entry>(data) else {
         assert!(parsed.is_none());
         return;
     };
-    let exp = raw.expiration;
+    let exp = raw.credentials.expires();
     for margin in [
         i64::MIN,
         i64::MIN + 1,
@@ -287,9 +289,9 @@ pub fn sts_convert(data: &[u8]) {
             );
             let expected = Credentials {
                 access_key_id: id,
-                secret_access_key: secret,
-                session_token: token,
-                expiration: secs,
+                secret_access_key: secret.into(),
+                session_token: Some(token),
+                expiration: Some(secs),
                 arn,
             };
             assert!(creds == expected, "the credentials changed on the way");
@@ -324,7 +326,6 @@ pub fn sts_convert(data: &[u8]) {
 /// that text is also somewhere else in the body (an error message may quote it) or is the
 /// message's own wording.
 pub fn sts_response(data: &[u8]) {
-    use crate::credentials::aws::Signer;
     let fixture = answering();
     // One answer at a time: the replay test runs targets on several threads.
     let _turn = fixture
@@ -339,11 +340,7 @@ pub fn sts_response(data: &[u8]) {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner) = (status, body.to_vec());
 
-    let signer = Signer {
-        access_key_id: "AKIAFUZZFUZZFUZZFUZZ",
-        secret_access_key: "fuzz",
-        session_token: None,
-    };
+    let signer = Credentials::keys("AKIAFUZZFUZZFUZZFUZZ", "fuzz");
     let before = now_epoch();
     let result = match pick & 3 {
         0 => fixture.sts.get_session_token(
@@ -631,11 +628,7 @@ mod tests {
             mfa_serial: None,
             mfa_process: None,
         };
-        let signer = crate::credentials::aws::Signer {
-            access_key_id: "AKIAFUZZ",
-            secret_access_key: "s",
-            session_token: None,
-        };
+        let signer = Credentials::keys("AKIAFUZZ", "s");
         let fixture = answering();
         let _turn = fixture.turn.lock().unwrap();
         for (expiration, ok) in [
@@ -647,7 +640,7 @@ mod tests {
             match fixture.sts.assume_role(&signer, &role, None, None) {
                 Ok(creds) => {
                     assert!(ok, "{expiration}");
-                    assert_eq!(creds.secret_access_key, "secretsecret");
+                    assert_eq!(creds.secret_access_key.as_str(), "secretsecret");
                 }
                 Err(e) => {
                     let e = format!("{e:#}");

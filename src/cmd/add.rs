@@ -2,8 +2,9 @@
 
 use crate::config::chain::valid_profile_name;
 use crate::context::Context;
+use crate::credentials::Credentials;
 use crate::env::{Env, EnvVars};
-use crate::keys::{self, Backend, Key};
+use crate::keys::{self, Backend};
 use crate::util::sanitize;
 use anyhow::{Context as _, Result, bail};
 
@@ -20,12 +21,12 @@ pub fn run(ctx: &Context, name: &str, from_env: bool) -> Result<()> {
     } else {
         ask()?
     };
-    key.check()?;
+    key.check_long_term()?;
     keys::put(ctx.env(), name, &key, backend)
         .with_context(|| format!("could not store the keys of profile `{name}`"))?;
     eprintln!(
         "aws-as: stored access key {} for profile `{name}` in the {} key store",
-        key.aws_access_key_id,
+        key.access_key_id,
         backend.name()
     );
     let plaintext = ctx.profiles().ok().and_then(|p| {
@@ -41,7 +42,7 @@ pub fn run(ctx: &Context, name: &str, from_env: bool) -> Result<()> {
     Ok(())
 }
 
-fn from_environment(env: &Env) -> Result<Key> {
+fn from_environment(env: &Env) -> Result<Credentials> {
     let var = |n: &str| env.get(n).map(str::to_owned);
     if var(EnvVars::AWS_AS_IDENTITY).is_some() || var(EnvVars::AWS_SESSION_TOKEN).is_some() {
         bail!(
@@ -53,21 +54,15 @@ fn from_environment(env: &Env) -> Result<Key> {
         var(EnvVars::AWS_ACCESS_KEY_ID),
         var(EnvVars::AWS_SECRET_ACCESS_KEY),
     ) {
-        (Some(id), Some(secret)) => Ok(Key {
-            aws_access_key_id: id,
-            aws_secret_access_key: secret.into(),
-        }),
+        (Some(id), Some(secret)) => Ok(Credentials::keys(id, secret)),
         _ => bail!("--from-env needs both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY set"),
     }
 }
 
-fn ask() -> Result<Key> {
+fn ask() -> Result<Credentials> {
     let no_terminal = "there is no terminal to ask for the keys on; set AWS_ACCESS_KEY_ID and \
          AWS_SECRET_ACCESS_KEY and use --from-env";
     let id = crate::tty::ask("Access key ID: ").context(no_terminal)?;
     let secret = crate::tty::ask_hidden("Secret access key: ").context(no_terminal)?;
-    Ok(Key {
-        aws_access_key_id: id.trim().to_string(),
-        aws_secret_access_key: secret.trim().to_string().into(),
-    })
+    Ok(Credentials::keys(id.trim(), secret.trim()))
 }

@@ -21,9 +21,9 @@ fn list(cache: &Cache) -> Result<()> {
             Ok(e) => vec![
                 key,
                 sanitize(&e.kind),
-                human_left(e.expiration.saturating_sub(now_epoch())),
+                human_left(e.credentials.expires().saturating_sub(now_epoch())),
                 sanitize(&e.profile),
-                sanitize(e.arn.as_deref().unwrap_or("-")),
+                sanitize(e.credentials.arn.as_deref().unwrap_or("-")),
             ],
             Err(why) => vec![key, "-".into(), "-".into(), "-".into(), sanitize(&why)],
         });

@@ -31,7 +31,7 @@ pub fn run(ctx: &Context, name: &str, command: Vec<OsString>, args: &ObtainArgs)
     }
     // What an activated shell has, so that prompt tools and `aws-as status` see the identity.
     cmd.env(Var::Identity.name(), &chain.name);
-    cmd.env(Var::Expiration.name(), creds.expiration.to_string());
+    cmd.env(Var::Expiration.name(), creds.expires().to_string());
     // No tool may mix a profile with these credentials; and the shell function's marker for its
     // reset environment must not reach a nested aws-as.
     cmd.env_remove(Var::Profile.name());

@@ -25,7 +25,7 @@ pub fn run(ctx: &Context, name: &str, format: ExportFormat, args: &ObtainArgs) -
 /// The credentials in `format`, whole: nothing is printed unless all of it rendered.
 pub fn render(format: ExportFormat, chain: &Chain, creds: &Credentials) -> Result<String> {
     let vars = credential_vars(chain, creds);
-    let expiration = crate::util::iso8601(creds.expiration).unwrap_or_default();
+    let expiration = crate::util::iso8601(creds.expires()).unwrap_or_default();
     let shell = |dialect: Dialect| {
         let stmts: Vec<Stmt> = vars
             .iter()
@@ -61,8 +61,8 @@ pub fn render(format: ExportFormat, chain: &Chain, creds: &Credentials) -> Resul
             let mut v = serde_json::json!({
                 "Profile": chain.name,
                 "AccessKeyId": creds.access_key_id,
-                "SecretAccessKey": creds.secret_access_key,
-                "SessionToken": creds.session_token,
+                "SecretAccessKey": creds.secret_access_key.as_str(),
+                "SessionToken": creds.token(),
                 "Expiration": expiration,
             });
             if let Some(arn) = &creds.arn {
@@ -77,8 +77,8 @@ pub fn render(format: ExportFormat, chain: &Chain, creds: &Credentials) -> Resul
             let v = serde_json::json!({
                 "Version": 1,
                 "AccessKeyId": creds.access_key_id,
-                "SecretAccessKey": creds.secret_access_key,
-                "SessionToken": creds.session_token,
+                "SecretAccessKey": creds.secret_access_key.as_str(),
+                "SessionToken": creds.token(),
                 "Expiration": expiration,
             });
             format!("{v}\n")

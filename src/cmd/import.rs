@@ -7,7 +7,8 @@ use crate::config::Profiles;
 use crate::config::chain::valid_profile_name;
 use crate::config::credentials_file::{CredentialsFile, without_keys};
 use crate::context::Context;
-use crate::keys::{self, Backend, IndexEntry, Key};
+use crate::credentials::Credentials;
+use crate::keys::{self, Backend, IndexEntry};
 use crate::util::sanitize;
 use anyhow::{Context as _, Result, bail};
 
@@ -17,7 +18,7 @@ pub fn run(ctx: &Context, only: Option<&str>, remove_plaintext: bool) -> Result<
     let file = CredentialsFile::read(env)?;
     // The file as the SDKs read it, so that aws-as imports exactly the keys they would use.
     let parsed = Profiles::from_strings("", &file.text)?;
-    let mut found: Vec<(String, Key)> = Vec::new();
+    let mut found: Vec<(String, Credentials)> = Vec::new();
     for name in parsed.names() {
         if only.is_some_and(|o| o != name) {
             continue;
@@ -43,13 +44,7 @@ pub fn run(ctx: &Context, only: Option<&str>, remove_plaintext: bool) -> Result<
             );
             continue;
         }
-        found.push((
-            name.clone(),
-            Key {
-                aws_access_key_id: id.trim().to_string(),
-                aws_secret_access_key: secret.trim().to_string().into(),
-            },
-        ));
+        found.push((name.clone(), Credentials::keys(id.trim(), secret.trim())));
     }
     if found.is_empty() {
         match only {
@@ -61,13 +56,13 @@ pub fn run(ctx: &Context, only: Option<&str>, remove_plaintext: bool) -> Result<
         }
     }
     for (name, key) in &found {
-        key.check()
+        key.check_long_term()
             .with_context(|| format!("could not import profile `{name}`"))?;
         keys::put(env, name, key, backend)
             .with_context(|| format!("could not import profile `{name}`"))?;
         eprintln!(
             "aws-as: imported access key {} of profile `{name}` into the {} key store",
-            key.aws_access_key_id,
+            key.access_key_id,
             backend.name()
         );
     }
@@ -92,7 +87,7 @@ pub fn run(ctx: &Context, only: Option<&str>, remove_plaintext: bool) -> Result<
     for (name, key) in &found {
         let entry = IndexEntry {
             backend,
-            access_key_id: key.aws_access_key_id.clone(),
+            access_key_id: key.access_key_id.clone(),
         };
         let back = keys::fetch(env, name, &entry)
             .with_context(|| format!("kept the plaintext keys: could not read `{name}` back"))?;

@@ -27,7 +27,10 @@ pub fn run(ctx: &Context) -> Result<()> {
                 match target.map(|k| cache.read(&k)).transpose()?.flatten() {
                     None => "-".to_string(),
                     Some(e) if e.fresh(margin) => {
-                        format!("cached, {} left", human_left(e.expiration - now_epoch()))
+                        format!(
+                            "cached, {} left",
+                            human_left(e.credentials.expires() - now_epoch())
+                        )
                     }
                     Some(_) => "expired".to_string(),
                 }

@@ -28,10 +28,11 @@ pub fn run(ctx: &crate::context::Context, name: &str, open: bool, args: &ObtainA
     let chain = super::chain_for(ctx, name).with_context(what)?;
     // SSO and web identity bases are role credentials already; only a GetSessionToken target
     // is refused by the console.
-    if matches!(
-        chain.steps().last(),
-        Some(crate::config::chain::Step::Session { .. })
-    ) {
+    if chain
+        .steps()
+        .last()
+        .is_some_and(|s| matches!(s.kind, crate::config::chain::StepKind::Session { .. }))
+    {
         return Err(anyhow!(
             "it is a plain session (GetSessionToken), and the console's federation endpoint takes \
              only role or federated-user credentials; use a profile with role_arn, or give this \
@@ -185,7 +186,7 @@ fn signin_token(federation: &str, creds: &Credentials, limit: Duration) -> Resul
         .finish();
     let secrets = [
         creds.secret_access_key.as_str(),
-        creds.session_token.as_str(),
+        creds.token(),
         session.as_str(),
         query.as_str(),
     ];
@@ -527,11 +528,7 @@ mod tests {
             name: "t".into(),
             base: Base {
                 profile: "u".into(),
-                keys: BaseKeys::Static {
-                    access_key_id: "AKIA".into(),
-                    secret_access_key: "s".into(),
-                    session_token: None,
-                },
+                keys: BaseKeys::Static(Credentials::keys("AKIA", "s")),
                 mfa_serial: None,
                 mfa_process: None,
                 discover_mfa: false,
@@ -557,11 +554,10 @@ mod tests {
 
     fn creds(arn: Option<&str>) -> Credentials {
         Credentials {
-            access_key_id: "ASIAEXAMPLE".into(),
-            secret_access_key: "se/cr+et".into(),
-            session_token: "to/ken+==".into(),
-            expiration: 0,
+            session_token: Some("to/ken+==".into()),
+            expiration: Some(0),
             arn: arn.map(str::to_owned),
+            ..Credentials::keys("ASIAEXAMPLE", "se/cr+et")
         }
     }
 

@@ -7,9 +7,9 @@ use crate::cli::ObtainArgs;
 use crate::config::credentials_file::{CredentialsFile, with_new_keys};
 use crate::config::{BaseKeys, Chain, resolve};
 use crate::context::Context;
-use crate::credentials::aws::{Aws, Signer};
-use crate::credentials::{BaseSecret, Credentials, discovery, obtain};
-use crate::keys::{self, Key};
+use crate::credentials::aws::Aws;
+use crate::credentials::{Credentials, base_keys, discovery, obtain};
+use crate::keys;
 use crate::util::sanitize;
 use anyhow::{Result, anyhow, bail};
 use std::time::{Duration, Instant};
@@ -20,30 +20,33 @@ enum Home {
     Plaintext,
 }
 
+impl Home {
+    fn describe(&self) -> String {
+        match self {
+            Home::Store(backend) => format!("the {} key store", backend.name()),
+            Home::Plaintext => "the credentials file".to_string(),
+        }
+    }
+}
+
 pub fn run(ctx: &Context, name: &str, args: &ObtainArgs) -> Result<()> {
-    let settings = ctx.settings()?;
-    let env = ctx.env();
     let req = super::request(args)?;
-    let mut chain = resolve(ctx.profiles()?, name, env)
+    let mut chain = resolve(ctx.profiles()?, name, ctx.env())
         .map_err(|e| anyhow!("could not rotate the keys of `{name}`: {e:#}"))?;
     let home = key_home(&chain, name)?;
     let old_id = chain.base.keys.access_key_id().to_string();
     // A plaintext key must be found where it will be replaced before anything is created.
     if let Home::Plaintext = home {
-        let file = CredentialsFile::read(env)?;
-        let probe = Key {
-            aws_access_key_id: old_id.clone(),
-            aws_secret_access_key: String::from("x").into(),
-        };
+        let file = CredentialsFile::read(ctx.env())?;
+        let probe = Credentials::keys(old_id.as_str(), "x");
         with_new_keys(&file.text, name, &old_id, &probe).map_err(|e| {
             anyhow!("could not rotate the keys of `{name}`: {e:#}; nothing was changed")
         })?;
     }
-
     discovery::settle(ctx, &mut chain, &req)?;
-    let old = BaseSecret::load(env, &chain.base)?;
-    let sts = ctx.aws(&chain)?;
-    let arn = sts.caller_arn(&old.signer()).map_err(|e| {
+    let old = base_keys(ctx.env(), &chain.base)?;
+    let aws = ctx.aws(&chain)?;
+    let arn = aws.caller_arn(&old).map_err(|e| {
         anyhow!("could not rotate the keys of `{name}`: key {old_id} does not work: {e:#}")
     })?;
     let Some(user) = discovery::user_name(&arn).map(str::to_owned) else {
@@ -54,37 +57,110 @@ pub fn run(ctx: &Context, name: &str, args: &ObtainArgs) -> Result<()> {
     };
     // IAM takes an MFA session where the user's policy demands MFA; plain session credentials
     // (without MFA) may not call IAM at all, so without a device the long-term key signs.
-    let session: Option<Credentials> = match chain.base.mfa_serial {
+    let session = match chain.base.mfa_serial {
         Some(_) => Some(obtain(ctx, &chain, &req)?),
         None => None,
     };
-    let admin: Signer = match &session {
-        Some(creds) => creds.signer(),
-        None => old.signer(),
-    };
+    Rotation {
+        ctx,
+        aws: &aws,
+        name,
+        user,
+        arn,
+        admin: session.as_ref().unwrap_or(&old),
+        old_id,
+        home,
+    }
+    .rotate()
+}
 
-    eprintln!(
-        "[1/3] creating a new access key for IAM user {}",
-        sanitize(&user)
-    );
-    let new = sts.create_access_key(&admin, &user).map_err(|e| {
-        let hint = match Aws::refusal_code(&e) {
-            Some("LimitExceeded") => format!(
-                "; IAM user {user} already has two access keys, the most IAM allows. Delete the \
-                 one not in use (aws iam list-access-keys --user-name {user}) and run rotate again"
-            ),
-            _ => String::new(),
-        };
-        anyhow!(
-            "could not rotate the keys of `{name}`: {e:#}{hint}. Key {old_id} is still live and \
-             still in use"
-        )
-    })?;
-    let new_id = new.aws_access_key_id.clone();
+/// One rotation, once the user, the old key and the credentials that may call IAM are known.
+struct Rotation<'a> {
+    ctx: &'a Context,
+    aws: &'a Aws<'a>,
+    /// The profile.
+    name: &'a str,
+    /// The IAM user the keys belong to, and its ARN.
+    user: String,
+    arn: String,
+    /// What signs the IAM calls: the MFA session, or the old key itself.
+    admin: &'a Credentials,
+    old_id: String,
+    home: Home,
+}
 
-    // Give up on the new key: delete it and say that the old one is still the live one.
-    let abandon = |why: String| -> anyhow::Error {
-        let fate = match sts.delete_access_key(&admin, &user, &new_id) {
+impl Rotation<'_> {
+    fn rotate(&self) -> Result<()> {
+        let (name, old_id) = (self.name, &self.old_id);
+        eprintln!(
+            "[1/3] creating a new access key for IAM user {}",
+            sanitize(&self.user)
+        );
+        let new = self.create()?;
+        let new_id = &new.access_key_id;
+        eprintln!("[2/3] checking that the new key {new_id} works");
+        let budget = self.ctx.settings()?.key_verify_timeout;
+        if let Err(why) = verify(self.aws, &new, &self.arn, budget) {
+            return Err(self.abandon(&new, format!("the new key {new_id} did not work: {why}")));
+        }
+        if let Err(e) = self.store(&new) {
+            return Err(self.abandon(&new, format!("could not store the new key: {e:#}")));
+        }
+        let place = self.home.describe();
+        eprintln!("[3/3] deleting the old key {old_id}");
+        let user = &self.user;
+        self.aws
+            .delete_access_key(self.admin, user, old_id)
+            .map_err(|e| {
+                anyhow!(
+                    "the new key {new_id} is live and saved in {place}, but the old key {old_id} \
+                     could not be deleted ({e:#}); delete it with aws iam delete-access-key \
+                     --user-name {user} --access-key-id {old_id}"
+                )
+            })?;
+        eprintln!(
+            "aws-as: rotated the keys of `{name}`: {new_id} is live and saved in {place}; \
+             {old_id} is deleted"
+        );
+        Ok(())
+    }
+
+    /// CreateAccessKey, with the remedy for IAM's two-key limit.
+    fn create(&self) -> Result<Credentials> {
+        let (name, user, old_id) = (self.name, &self.user, &self.old_id);
+        self.aws.create_access_key(self.admin, user).map_err(|e| {
+            let hint = match Aws::refusal_code(&e) {
+                Some("LimitExceeded") => format!(
+                    "; IAM user {user} already has two access keys, the most IAM allows. Delete \
+                     the one not in use (aws iam list-access-keys --user-name {user}) and run \
+                     rotate again"
+                ),
+                _ => String::new(),
+            };
+            anyhow!(
+                "could not rotate the keys of `{name}`: {e:#}{hint}. Key {old_id} is still live \
+                 and still in use"
+            )
+        })
+    }
+
+    /// Save the new key where the old one was.
+    fn store(&self, new: &Credentials) -> Result<()> {
+        let env = self.ctx.env();
+        match &self.home {
+            Home::Store(backend) => keys::put(env, self.name, new, *backend),
+            Home::Plaintext => CredentialsFile::read(env).and_then(|file| {
+                let text = with_new_keys(&file.text, self.name, &self.old_id, new)?;
+                file.write(&text)
+            }),
+        }
+    }
+
+    /// Give up on the new key: delete it and say that the old one is still the live one.
+    fn abandon(&self, new: &Credentials, why: String) -> anyhow::Error {
+        let (name, user, old_id, new_id) =
+            (self.name, &self.user, &self.old_id, &new.access_key_id);
+        let fate = match self.aws.delete_access_key(self.admin, user, new_id) {
             Ok(()) => format!("the new key {new_id} was deleted again"),
             Err(e) => format!(
                 "the new key {new_id} could not be deleted ({e:#}); delete it with aws iam \
@@ -95,40 +171,7 @@ pub fn run(ctx: &Context, name: &str, args: &ObtainArgs) -> Result<()> {
             "could not rotate the keys of `{name}`: {why}; {fate}. Key {old_id} is still live \
              and still in use"
         )
-    };
-
-    eprintln!("[2/3] checking that the new key {new_id} works");
-    if let Err(why) = verify(&sts, &new, &arn, settings.key_verify_timeout) {
-        return Err(abandon(format!("the new key {new_id} did not work: {why}")));
     }
-    let stored = match &home {
-        Home::Store(backend) => keys::put(env, name, &new, *backend),
-        Home::Plaintext => CredentialsFile::read(env).and_then(|file| {
-            let text = with_new_keys(&file.text, name, &old_id, &new)?;
-            file.write(&text)
-        }),
-    };
-    if let Err(e) = stored {
-        return Err(abandon(format!("could not store the new key: {e:#}")));
-    }
-    let place = match &home {
-        Home::Store(backend) => format!("the {} key store", backend.name()),
-        Home::Plaintext => "the credentials file".to_string(),
-    };
-
-    eprintln!("[3/3] deleting the old key {old_id}");
-    sts.delete_access_key(&admin, &user, &old_id).map_err(|e| {
-        anyhow!(
-            "the new key {new_id} is live and saved in {place}, but the old key {old_id} could \
-             not be deleted ({e:#}); delete it with aws iam delete-access-key --user-name {user} \
-             --access-key-id {old_id}"
-        )
-    })?;
-    eprintln!(
-        "aws-as: rotated the keys of `{name}`: {new_id} is live and saved in {place}; {old_id} is \
-         deleted"
-    );
-    Ok(())
 }
 
 /// Rotation needs the profile to hold long-term keys itself.
@@ -143,10 +186,7 @@ fn key_home(chain: &Chain, name: &str) -> Result<Home> {
     }
     match &chain.base.keys {
         BaseKeys::Stored { backend, .. } => Ok(Home::Store(*backend)),
-        BaseKeys::Static {
-            session_token: None,
-            ..
-        } => Ok(Home::Plaintext),
+        BaseKeys::Static(keys) if keys.session_token.is_none() => Ok(Home::Plaintext),
         _ => bail!("could not rotate the keys of `{name}`: it holds no long-term access key"),
     }
 }
@@ -154,15 +194,10 @@ fn key_home(chain: &Chain, name: &str) -> Result<Home> {
 /// GetCallerIdentity with the new key until it answers as the same user. A brand-new key takes
 /// IAM a few seconds to accept everywhere, so refusals of the key itself are retried until
 /// `budget` is spent; any other answer ends it at once.
-fn verify(sts: &Aws, new: &Key, arn: &str, budget: Duration) -> Result<()> {
-    let signer = Signer {
-        access_key_id: &new.aws_access_key_id,
-        secret_access_key: &new.aws_secret_access_key,
-        session_token: None,
-    };
+fn verify(aws: &Aws, new: &Credentials, arn: &str, budget: Duration) -> Result<()> {
     let start = Instant::now();
     loop {
-        match sts.caller_arn(&signer) {
+        match aws.caller_arn(new) {
             Ok(got) if got == arn => return Ok(()),
             Ok(got) => bail!("it belongs to {}, not to {}", sanitize(&got), sanitize(arn)),
             Err(e) => {

@@ -109,11 +109,8 @@ fn verified_arn(ctx: &Context, identity: &str) -> Result<String> {
             var(EnvVars::AWS_SECRET_ACCESS_KEY),
         ) {
             (Some(access_key_id), Some(secret_access_key)) => Credentials {
-                access_key_id,
-                secret_access_key,
-                session_token: var(EnvVars::AWS_SESSION_TOKEN).unwrap_or_default(),
-                expiration: 0,
-                arn: None,
+                session_token: var(EnvVars::AWS_SESSION_TOKEN),
+                ..Credentials::keys(access_key_id, secret_access_key)
             },
             _ => bail!(
                 "could not verify `{identity}`: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are \
@@ -122,6 +119,6 @@ fn verified_arn(ctx: &Context, identity: &str) -> Result<String> {
         }
     };
     ctx.aws(&chain)?
-        .caller_arn(&creds.signer())
+        .caller_arn(&creds)
         .with_context(|| format!("could not verify `{identity}`"))
 }

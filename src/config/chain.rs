@@ -2,6 +2,7 @@
 //! AssumeRole hops. Everything here is pure: no network, no cache, no environment writes.
 
 use super::profiles::Profiles;
+use crate::credentials::Credentials;
 use crate::env::Env;
 use anyhow::{Context, Result, anyhow, bail};
 use aws_config::profile::Profile;
@@ -10,18 +11,11 @@ use sha2::{Digest, Sha256};
 /// The credentials a chain starts from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BaseKeys {
-    /// `aws_access_key_id` and `aws_secret_access_key` from the shared files.
-    Static {
-        access_key_id: String,
-        secret_access_key: String,
-        session_token: Option<String>,
-    },
+    /// `aws_access_key_id` and `aws_secret_access_key` (and perhaps `aws_session_token`) from the
+    /// shared files.
+    Static(Credentials),
     /// `credential_source = Environment`: the keys that were in the environment before aws-as.
-    Environment {
-        access_key_id: String,
-        secret_access_key: String,
-        session_token: Option<String>,
-    },
+    Environment(Credentials),
     /// Long-term keys in aws-as's key store. Only the ID is known here; the secret is fetched
     /// when a call has to be signed with it.
     Stored {
@@ -58,35 +52,22 @@ impl Provider {
 impl BaseKeys {
     pub fn access_key_id(&self) -> &str {
         match self {
-            BaseKeys::Static { access_key_id, .. }
-            | BaseKeys::Environment { access_key_id, .. }
-            | BaseKeys::Stored { access_key_id, .. } => access_key_id,
+            BaseKeys::Static(keys) | BaseKeys::Environment(keys) => &keys.access_key_id,
+            BaseKeys::Stored { access_key_id, .. } => access_key_id,
             BaseKeys::Provided { .. } => "",
         }
     }
-    /// The secret, where it is at hand; stored keys give theirs only through the store.
-    pub fn secret_access_key(&self) -> Option<&str> {
+    /// The keys, where they are at hand; stored keys give theirs only through the store.
+    pub fn at_hand(&self) -> Option<&Credentials> {
         match self {
-            BaseKeys::Static {
-                secret_access_key, ..
-            }
-            | BaseKeys::Environment {
-                secret_access_key, ..
-            } => Some(secret_access_key),
-            BaseKeys::Stored { .. } | BaseKeys::Provided { .. } => None,
-        }
-    }
-    pub fn session_token(&self) -> Option<&str> {
-        match self {
-            BaseKeys::Static { session_token, .. }
-            | BaseKeys::Environment { session_token, .. } => session_token.as_deref(),
+            BaseKeys::Static(keys) | BaseKeys::Environment(keys) => Some(keys),
             BaseKeys::Stored { .. } | BaseKeys::Provided { .. } => None,
         }
     }
     /// Long-term keys: ones that can start a session, create access keys or federate.
     pub fn long_term(&self) -> bool {
         match self {
-            BaseKeys::Static { session_token, .. } => session_token.is_none(),
+            BaseKeys::Static(keys) => keys.session_token.is_none(),
             // A provider's keys are known only once it has run; aws-as treats them as a source
             // of temporary credentials (and starts a session itself on long-term ones).
             BaseKeys::Environment { .. } | BaseKeys::Provided { .. } => false,
@@ -368,13 +349,8 @@ fn resolve_from(
             .and_then(|p| get(p, "mfa_process"))
             .map(str::to_owned);
     }
-    if matches!(
-        base.keys,
-        BaseKeys::Static {
-            session_token: Some(_),
-            ..
-        }
-    ) && hops.is_empty()
+    if matches!(&base.keys, BaseKeys::Static(keys) if keys.session_token.is_some())
+        && hops.is_empty()
     {
         bail!(
             "profile `{name}` holds temporary keys (aws_session_token); aws-as needs long-term keys \
@@ -522,11 +498,10 @@ fn static_base(profiles: &Profiles, profile: &Profile, name: &str) -> Result<Opt
     })?;
     Ok(Some(Base {
         profile: name.to_string(),
-        keys: BaseKeys::Static {
-            access_key_id: access_key_id.to_string(),
-            secret_access_key: secret_access_key.to_string(),
+        keys: BaseKeys::Static(Credentials {
             session_token: get(profile, "aws_session_token").map(str::to_owned),
-        },
+            ..Credentials::keys(access_key_id, secret_access_key)
+        }),
         mfa_serial: mfa,
         mfa_process: get(profile, "mfa_process").map(str::to_owned),
         discover_mfa: !off,
@@ -609,11 +584,10 @@ fn environment_base(name: &str, env: &Env) -> Result<Base> {
     match env.user_keys() {
         Some((id, secret, token)) => Ok(Base {
             profile: name.to_string(),
-            keys: BaseKeys::Environment {
-                access_key_id: id.to_string(),
-                secret_access_key: secret.to_string(),
+            keys: BaseKeys::Environment(Credentials {
                 session_token: token.map(str::to_owned),
-            },
+                ..Credentials::keys(id, secret)
+            }),
             mfa_serial: None,
             mfa_process: None,
             discover_mfa: false,
@@ -625,52 +599,59 @@ fn environment_base(name: &str, env: &Env) -> Result<Base> {
     }
 }
 
-/// One step that calls STS, with the cache key that identifies its result.
+/// One call a chain needs, with the cache key that identifies its result.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
+pub struct Step {
+    /// A digest of everything that decides the call's result.
+    pub key: String,
+    pub kind: StepKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepKind {
     /// GetSessionToken on the base keys, with MFA when `serial` is set.
     Session {
-        key: String,
         serial: Option<String>,
         mfa_process: Option<String>,
         profile: String,
     },
     /// AssumeRole for hop `index`.
-    Role { key: String, index: usize },
+    Role { index: usize },
     /// GetFederationToken for the chain's `federation`.
-    Federation { key: String, profile: String },
+    Federation { profile: String },
     /// The base's own credentials from an aws-config provider (SSO, credential_process, web
     /// identity), with a session started on them when they are long-term keys.
-    Source { key: String, profile: String },
+    Source { profile: String },
 }
 
 impl Step {
+    fn new(key: String, kind: StepKind) -> Step {
+        Step { key, kind }
+    }
+
     pub fn key(&self) -> &str {
-        match self {
-            Step::Session { key, .. }
-            | Step::Role { key, .. }
-            | Step::Federation { key, .. }
-            | Step::Source { key, .. } => key,
-        }
+        &self.key
     }
 
     /// The profile whose settings this step carries out.
     pub fn profile<'a>(&'a self, chain: &'a Chain) -> &'a str {
-        match self {
-            Step::Session { profile, .. }
-            | Step::Federation { profile, .. }
-            | Step::Source { profile, .. } => profile,
-            Step::Role { index, .. } => &chain.hops[*index].profile,
+        match &self.kind {
+            StepKind::Session { profile, .. }
+            | StepKind::Federation { profile }
+            | StepKind::Source { profile } => profile,
+            StepKind::Role { index } => &chain.hops[*index].profile,
         }
     }
+}
 
-    /// What the cache records as the entry's kind.
-    pub fn kind(&self) -> &'static str {
+impl StepKind {
+    /// What the cache records as an entry's kind.
+    pub fn name(&self) -> &'static str {
         match self {
-            Step::Session { .. } => "session",
-            Step::Role { .. } => "role",
-            Step::Federation { .. } => "federation",
-            Step::Source { .. } => "source",
+            StepKind::Session { .. } => "session",
+            StepKind::Role { .. } => "role",
+            StepKind::Federation { .. } => "federation",
+            StepKind::Source { .. } => "source",
         }
     }
 }
@@ -695,12 +676,8 @@ impl Chain {
         // Stored keys are known by their ID, which changes with every rotation; the others by
         // a digest of the secret too, so that an edited file never meets stale credentials.
         let (kind, secret_digest) = match keys {
-            BaseKeys::Static {
-                secret_access_key, ..
-            } => ("static", digest(&[secret_access_key])),
-            BaseKeys::Environment {
-                secret_access_key, ..
-            } => ("environment", digest(&[secret_access_key])),
+            BaseKeys::Static(keys) => ("static", digest(&[&keys.secret_access_key])),
+            BaseKeys::Environment(keys) => ("environment", digest(&[&keys.secret_access_key])),
             BaseKeys::Stored { backend, .. } => ("stored", backend.name().to_string()),
             BaseKeys::Provided {
                 source,
@@ -717,32 +694,38 @@ impl Chain {
                 &fed.policy_arns.join(","),
                 fed.policy.as_deref().unwrap_or(""),
             ]);
-            steps.push(Step::Federation {
+            steps.push(Step::new(
                 key,
-                profile: fed.profile.clone(),
-            });
+                StepKind::Federation {
+                    profile: fed.profile.clone(),
+                },
+            ));
             return steps;
         }
         if let BaseKeys::Provided { .. } = keys {
             let serial = self.base.mfa_serial.as_deref().unwrap_or("");
             let key = digest(&["source", &prev, &self.base.profile, serial]);
             prev = key.clone();
-            steps.push(Step::Source {
+            steps.push(Step::new(
                 key,
-                profile: self.base.profile.clone(),
-            });
+                StepKind::Source {
+                    profile: self.base.profile.clone(),
+                },
+            ));
         }
         let long_term = keys.long_term();
         if long_term && (self.hops.is_empty() || self.base.mfa_serial.is_some()) {
             let serial = self.base.mfa_serial.clone();
             let key = digest(&["session", &prev, serial.as_deref().unwrap_or("")]);
             prev = key.clone();
-            steps.push(Step::Session {
+            steps.push(Step::new(
                 key,
-                serial,
-                mfa_process: self.base.mfa_process.clone(),
-                profile: self.base.profile.clone(),
-            });
+                StepKind::Session {
+                    serial,
+                    mfa_process: self.base.mfa_process.clone(),
+                    profile: self.base.profile.clone(),
+                },
+            ));
         }
         for (index, hop) in self.hops.iter().enumerate() {
             let key = digest(&[
@@ -758,7 +741,7 @@ impl Chain {
                     .unwrap_or_default(),
             ]);
             prev = key.clone();
-            steps.push(Step::Role { key, index });
+            steps.push(Step::new(key, StepKind::Role { index }));
         }
         steps
     }
@@ -863,6 +846,11 @@ source_profile = mixed
         Profiles::from_strings(CONFIG, CREDS).unwrap()
     }
 
+    /// The kinds of a chain's steps, in order.
+    fn kinds(chain: &Chain) -> Vec<StepKind> {
+        chain.steps().into_iter().map(|s| s.kind).collect()
+    }
+
     fn err(name: &str) -> String {
         format!(
             "{:#}",
@@ -882,8 +870,8 @@ source_profile = mixed
         let steps = c.steps();
         assert_eq!(steps.len(), 1);
         assert!(matches!(
-            &steps[0],
-            Step::Session {
+            &steps[0].kind,
+            StepKind::Session {
                 serial: Some(_),
                 ..
             }
@@ -926,8 +914,8 @@ source_profile = mixed
     fn plain_user_gets_a_session_and_plain_role_uses_keys() {
         let plain = resolve(&profiles(), "plain", &Env::default()).unwrap();
         assert!(matches!(
-            &plain.steps()[0],
-            Step::Session { serial: None, .. }
+            &plain.steps()[0].kind,
+            StepKind::Session { serial: None, .. }
         ));
     }
 
@@ -1044,7 +1032,7 @@ source_profile = mixed
         .unwrap();
         let c = resolve(&p, "dev", &Env::default()).unwrap();
         assert_eq!(c.base.keys.access_key_id(), "AKIASTORED0000000001");
-        assert_eq!(c.base.keys.secret_access_key(), None);
+        assert!(c.base.keys.at_hand().is_none());
         assert!(c.base.keys.long_term());
         assert_eq!(c.steps().len(), 2);
         let plain = resolve(&profiles(), "dev", &Env::default()).unwrap();
@@ -1102,7 +1090,7 @@ source_profile = mixed
         assert_eq!(fed.policy_arns.len(), 2);
         assert_eq!(f.base.mfa_serial, None, "GetFederationToken takes no MFA");
         assert_eq!(f.region.as_deref(), Some("eu-west-1"));
-        assert!(matches!(&f.steps()[..], [Step::Federation { .. }]));
+        assert!(matches!(kinds(&f)[..], [StepKind::Federation { .. }]));
         let e = |n: &str| format!("{:#}", resolve(&p, n, &Env::default()).unwrap_err());
         assert!(e("both").contains("keep one"), "{}", e("both"));
         assert!(
@@ -1136,14 +1124,14 @@ source_profile = mixed
                 ..
             }
         ));
-        assert!(matches!(&corp.steps()[..], [Step::Source { .. }]));
+        assert!(matches!(kinds(&corp)[..], [StepKind::Source { .. }]));
         assert_eq!(corp.region.as_deref(), Some("eu-central-1"));
         // A role on SSO credentials: the provider's step, then AssumeRole, which keeps its own
         // MFA device (no GetSessionToken can be made on temporary credentials).
         let dev = r("corp-dev");
         assert!(matches!(
-            &dev.steps()[..],
-            [Step::Source { .. }, Step::Role { index: 0, .. }]
+            kinds(&dev)[..],
+            [StepKind::Source { .. }, StepKind::Role { index: 0 }]
         ));
         assert_eq!(
             dev.hops[0].mfa_serial.as_deref(),
@@ -1170,8 +1158,8 @@ source_profile = mixed
             "the web identity role is the base itself"
         );
         assert!(matches!(
-            &r("ci-deploy").steps()[..],
-            [Step::Source { .. }, Step::Role { .. }]
+            kinds(&r("ci-deploy"))[..],
+            [StepKind::Source { .. }, StepKind::Role { .. }]
         ));
         assert_eq!(profile_kind(&p, "corp"), "sso");
         assert_eq!(profile_kind(&p, "proc"), "process");

@@ -2,7 +2,7 @@
 //! only the key lines of the named profile change; every other section, comment, blank line and
 //! line ending stays byte for byte. The file is replaced atomically with its mode kept.
 
-use crate::keys::Key;
+use crate::credentials::Credentials;
 use anyhow::{Context, Result, bail};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -64,7 +64,7 @@ pub fn without_keys(text: &str, profile: &str) -> (String, usize) {
 
 /// The text with profile `profile`'s key lines holding `key` instead of `old_id`'s pair. Fails
 /// unless exactly one ID line with `old_id` and one secret line are found.
-pub fn with_new_keys(text: &str, profile: &str, old_id: &str, key: &Key) -> Result<String> {
+pub fn with_new_keys(text: &str, profile: &str, old_id: &str, key: &Credentials) -> Result<String> {
     let (mut ids, mut secrets) = (0, 0);
     let (out, _) = edit_section(text, profile, |line| {
         if let Some(v) = property(line, ID) {
@@ -73,15 +73,12 @@ pub fn with_new_keys(text: &str, profile: &str, old_id: &str, key: &Key) -> Resu
                 return None;
             }
             let prefix = &line[..line.find('=').expect("a property line has =") + 1];
-            return Some(Some(format!("{prefix} {}", key.aws_access_key_id)));
+            return Some(Some(format!("{prefix} {}", key.access_key_id)));
         }
         if property(line, SECRET).is_some() {
             secrets += 1;
             let prefix = &line[..line.find('=').expect("a property line has =") + 1];
-            return Some(Some(format!(
-                "{prefix} {}",
-                key.aws_secret_access_key.as_str()
-            )));
+            return Some(Some(format!("{prefix} {}", key.secret_access_key.as_str())));
         }
         None
     });
@@ -91,7 +88,7 @@ pub fn with_new_keys(text: &str, profile: &str, old_id: &str, key: &Key) -> Resu
              aws_access_key_id and one aws_secret_access_key line; edit it by hand"
         );
     }
-    if !out.contains(&key.aws_access_key_id) {
+    if !out.contains(&key.access_key_id) {
         bail!("profile `{profile}`'s aws_access_key_id in the credentials file is not {old_id}");
     }
     Ok(out)
@@ -155,10 +152,7 @@ mod tests {
 
     #[test]
     fn replaces_keys_in_place() {
-        let key = Key {
-            aws_access_key_id: "AKIANEW0000000000000".into(),
-            aws_secret_access_key: String::from("newsecret").into(),
-        };
+        let key = Credentials::keys("AKIANEW0000000000000", "newsecret");
         let out = with_new_keys(TEXT, "default", "AKIADEFAULT", &key).unwrap();
         assert_eq!(
             out,

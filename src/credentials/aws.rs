@@ -23,24 +23,16 @@ use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use std::future::Future;
 use std::time::Duration;
 
-/// The credentials a call is signed with.
-pub struct Signer<'a> {
-    pub access_key_id: &'a str,
-    pub secret_access_key: &'a str,
-    pub session_token: Option<&'a str>,
-}
-
-impl Signer<'_> {
-    /// The SDK's credentials type, which the STS and IAM clients share.
-    fn credentials(&self) -> aws_credential_types::Credentials {
-        aws_credential_types::Credentials::new(
-            self.access_key_id,
-            self.secret_access_key,
-            self.session_token.map(str::to_owned),
-            None,
-            "aws-as",
-        )
-    }
+/// The SDK's credentials type, which the STS and IAM clients share, for `creds`. Keys without a
+/// token (long-term ones) send no token header at all.
+fn signing(creds: &Credentials) -> aws_credential_types::Credentials {
+    aws_credential_types::Credentials::new(
+        &creds.access_key_id,
+        creds.secret_access_key.as_str(),
+        creds.session_token.clone(),
+        None,
+        "aws-as",
+    )
 }
 
 /// The client for every STS and IAM call of a run, on the run's one runtime.
@@ -125,16 +117,16 @@ impl<'a> Aws<'a> {
         }
     }
 
-    fn sts(&self, signer: &Signer) -> aws_sdk_sts::Client {
+    fn sts(&self, signer: &Credentials) -> aws_sdk_sts::Client {
         let conf = aws_sdk_sts::config::Builder::from(&self.config)
-            .credentials_provider(signer.credentials())
+            .credentials_provider(signing(signer))
             .build();
         aws_sdk_sts::Client::from_conf(conf)
     }
 
-    fn iam(&self, signer: &Signer) -> aws_sdk_iam::Client {
+    fn iam(&self, signer: &Credentials) -> aws_sdk_iam::Client {
         let conf = aws_sdk_iam::config::Builder::from(&self.config)
-            .credentials_provider(signer.credentials())
+            .credentials_provider(signing(signer))
             .build();
         aws_sdk_iam::Client::from_conf(conf)
     }
@@ -156,7 +148,7 @@ impl<'a> Aws<'a> {
     }
 
     /// GetCallerIdentity: the ARN the keys belong to. It needs no permission.
-    pub fn caller_arn(&self, signer: &Signer) -> Result<String> {
+    pub fn caller_arn(&self, signer: &Credentials) -> Result<String> {
         let out = self.send(
             "STS",
             "GetCallerIdentity",
@@ -170,7 +162,7 @@ impl<'a> Aws<'a> {
 
     /// The first MFA device of IAM user `user`, `None` when there is none, and also `None` (with
     /// a note on stderr) when the keys may not list them.
-    pub fn first_mfa_device(&self, signer: &Signer, user: &str) -> Result<Option<String>> {
+    pub fn first_mfa_device(&self, signer: &Credentials, user: &str) -> Result<Option<String>> {
         let req = self.iam(signer).list_mfa_devices().user_name(user);
         match self.send("IAM", "ListMFADevices", req.send()) {
             Ok(out) => out
@@ -208,7 +200,7 @@ impl<'a> Aws<'a> {
     /// CreateAccessKey, made once: it is not idempotent, so the SDK must not retry it after a
     /// timeout or a 5xx (each retry could leave one more live key). When its answer is lost or
     /// can't be read, the error says that a key may have been made.
-    pub fn create_access_key(&self, signer: &Signer, user: &str) -> Result<crate::keys::Key> {
+    pub fn create_access_key(&self, signer: &Credentials, user: &str) -> Result<Credentials> {
         let req = self
             .iam(signer)
             .create_access_key()
@@ -238,11 +230,8 @@ impl<'a> Aws<'a> {
                 maybe_made()
             )
         })?;
-        let key = crate::keys::Key {
-            aws_access_key_id: key.access_key_id().to_string(),
-            aws_secret_access_key: key.secret_access_key().to_string().into(),
-        };
-        key.check().map_err(|_| {
+        let key = Credentials::keys(key.access_key_id(), key.secret_access_key());
+        key.check_long_term().map_err(|_| {
             anyhow!(
                 "IAM's answer to CreateAccessKey is not a usable key; {}",
                 maybe_made()
@@ -253,7 +242,7 @@ impl<'a> Aws<'a> {
 
     pub fn delete_access_key(
         &self,
-        signer: &Signer,
+        signer: &Credentials,
         user: &str,
         access_key_id: &str,
     ) -> Result<()> {
@@ -275,7 +264,7 @@ impl<'a> Aws<'a> {
 
     pub fn get_federation_token(
         &self,
-        signer: &Signer,
+        signer: &Credentials,
         fed: &crate::config::chain::Federation,
         duration: Duration,
     ) -> Result<Credentials> {
@@ -299,7 +288,7 @@ impl<'a> Aws<'a> {
 
     pub fn get_session_token(
         &self,
-        signer: &Signer,
+        signer: &Credentials,
         duration: Duration,
         mfa: Option<(&str, &str)>,
     ) -> Result<Credentials> {
@@ -316,7 +305,7 @@ impl<'a> Aws<'a> {
 
     pub fn assume_role(
         &self,
-        signer: &Signer,
+        signer: &Credentials,
         hop: &crate::config::RoleHop,
         duration: Option<Duration>,
         mfa: Option<(&str, &str)>,
@@ -357,21 +346,12 @@ fn timeouts(total: Duration) -> TimeoutConfig {
         .build()
 }
 
-/// Credentials from one of aws-config's providers, as they came.
-pub struct Provided {
-    pub access_key_id: String,
-    pub secret_access_key: zeroize::Zeroizing<String>,
-    pub session_token: Option<String>,
-    /// Unix epoch seconds; none for keys that do not expire.
-    pub expiration: Option<i64>,
-}
-
 impl Aws<'_> {
     /// The base profile's credentials from aws-config's own provider for it: SSO (with the token
     /// that `aws sso login` cached), `credential_process`, or AssumeRoleWithWebIdentity. aws-config
     /// reads the same files as aws-as, and the same endpoint variables; FIPS and dual-stack
     /// endpoints are passed on as the SDK's own loader passes them.
-    pub fn provided(&self, chain: &Chain) -> Result<Provided> {
+    pub fn provided(&self, chain: &Chain) -> Result<Credentials> {
         use aws_credential_types::provider::ProvideCredentials;
         let provider_config = aws_config::provider_config::ProviderConfig::default()
             .with_behavior_version(Some(BehaviorVersion::latest()))
@@ -389,7 +369,7 @@ impl Aws<'_> {
             .rt
             .block_on(provider.provide_credentials())
             .map_err(ProviderFailure::from_credentials_error)?;
-        Ok(Provided {
+        Ok(Credentials {
             access_key_id: creds.access_key_id().to_string(),
             secret_access_key: creds.secret_access_key().to_string().into(),
             session_token: creds.session_token().map(str::to_owned),
@@ -398,6 +378,7 @@ impl Aws<'_> {
                     .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
                     .unwrap_or(0)
             }),
+            arn: None,
         })
     }
 }
@@ -418,9 +399,9 @@ pub fn convert(
     let c = c.ok_or_else(|| anyhow!("{service}'s answer to {op} holds no credentials"))?;
     let creds = Credentials {
         access_key_id: c.access_key_id().to_string(),
-        secret_access_key: c.secret_access_key().to_string(),
-        session_token: c.session_token().to_string(),
-        expiration: c.expiration().secs(),
+        secret_access_key: c.secret_access_key().to_string().into(),
+        session_token: Some(c.session_token().to_string()),
+        expiration: Some(c.expiration().secs()),
         arn,
     };
     creds.check(crate::util::now_epoch()).map_err(|why| {

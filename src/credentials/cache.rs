@@ -8,6 +8,7 @@
 //! `KEY.fail`, plus `.aws-as-tmp-*` while one is being written. `cache list` shows only entries,
 //! and `cache clear` removes only files of those shapes that belong to the user.
 
+use super::Credentials;
 use crate::env::{Env, EnvVars};
 use crate::private::{Lock, PrivateDir, Purpose, TMP_PREFIX};
 use anyhow::{Context, Result};
@@ -27,6 +28,8 @@ const PURPOSE: Purpose = Purpose {
     moved_by: "AWS_AS_CACHE_DIR",
 };
 
+/// One step's credentials as the cache keeps them: the credentials' own fields, flattened, and
+/// what produced them.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Entry {
     pub version: u32,
@@ -34,32 +37,23 @@ pub struct Entry {
     pub profile: String,
     /// `session` (GetSessionToken), `role` (AssumeRole), `federation` or `source`.
     pub kind: String,
-    #[serde(default)]
-    pub arn: Option<String>,
-    pub access_key_id: String,
-    pub secret_access_key: String,
-    pub session_token: String,
-    /// Unix epoch seconds.
-    pub expiration: i64,
+    #[serde(flatten)]
+    pub credentials: Credentials,
 }
 
 impl Entry {
-    pub fn new(profile: &str, kind: &str, arn: Option<String>, creds: super::Credentials) -> Entry {
+    pub fn new(profile: &str, kind: &str, credentials: Credentials) -> Entry {
         Entry {
             version: FORMAT_VERSION,
             profile: profile.to_string(),
             kind: kind.to_string(),
-            arn,
-            access_key_id: creds.access_key_id,
-            secret_access_key: creds.secret_access_key,
-            session_token: creds.session_token,
-            expiration: creds.expiration,
+            credentials,
         }
     }
 
     /// Still usable for at least `margin` seconds.
     pub fn fresh(&self, margin: i64) -> bool {
-        self.expiration.saturating_sub(margin) > crate::util::now_epoch()
+        self.credentials.expires().saturating_sub(margin) > crate::util::now_epoch()
     }
 
     /// An entry as read from disk, used only when it is one aws-as would have written: its
@@ -67,10 +61,9 @@ impl Entry {
     /// years ahead, is no entry at all) and its profile name is one.
     pub fn parse(bytes: &[u8]) -> Option<Entry> {
         let entry: Entry = serde_json::from_slice(bytes).ok()?;
-        let creds = super::Credentials::from(entry.clone());
         let usable = entry.version == FORMAT_VERSION
             && crate::config::chain::valid_profile_name(&entry.profile)
-            && creds.check(crate::util::now_epoch()).is_ok();
+            && entry.credentials.check(crate::util::now_epoch()).is_ok();
         usable.then_some(entry)
     }
 }
@@ -301,7 +294,6 @@ impl Cache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::credentials::Credentials;
     use std::fs;
     use std::os::unix::fs::PermissionsExt;
 
@@ -309,11 +301,9 @@ mod tests {
 
     fn creds(exp: i64) -> Credentials {
         Credentials {
-            access_key_id: "ASIA1".into(),
-            secret_access_key: "s".into(),
-            session_token: "t".into(),
-            expiration: exp,
-            arn: None,
+            session_token: Some("t".into()),
+            expiration: Some(exp),
+            ..Credentials::keys("ASIA1", "s")
         }
     }
 
@@ -327,8 +317,10 @@ mod tests {
         let e = Entry::new(
             "p",
             "role",
-            Some("arn:aws:sts::1:assumed-role/r/s".into()),
-            creds(crate::util::now_epoch() + 3600),
+            Credentials {
+                arn: Some("arn:aws:sts::1:assumed-role/r/s".into()),
+                ..creds(crate::util::now_epoch() + 3600)
+            },
         );
         let written = cache.write(KEY, &e);
         unsafe { libc::umask(old) };
@@ -345,7 +337,7 @@ mod tests {
         assert_eq!(file_mode, 0o600);
         assert_eq!(cache.read(KEY).unwrap(), Some(e.clone()));
         assert!(e.fresh(300));
-        assert!(!Entry::new("p", "role", None, creds(crate::util::now_epoch() + 200)).fresh(300));
+        assert!(!Entry::new("p", "role", creds(crate::util::now_epoch() + 200)).fresh(300));
     }
 
     #[test]
@@ -367,13 +359,13 @@ mod tests {
             (now - 1, "s"),
             (now + 3600, ""),
         ] {
-            let mut e = Entry::new("p", "role", None, creds(exp));
-            e.secret_access_key = secret.into();
+            let mut e = Entry::new("p", "role", creds(exp));
+            e.credentials.secret_access_key = String::from(secret).into();
             put(&serde_json::to_string(&e).unwrap());
             assert_eq!(cache.read(KEY).unwrap(), None, "{exp} {secret:?}");
             assert!(!e.fresh(i64::MAX), "no overflow into freshness");
         }
-        let e = Entry::new("p", "session", None, creds(now + 3600));
+        let e = Entry::new("p", "session", creds(now + 3600));
         cache.write(KEY, &e).unwrap();
         assert_eq!(cache.read(KEY).unwrap(), Some(e));
         assert_eq!(cache.entries().unwrap().len(), 1);
@@ -385,7 +377,7 @@ mod tests {
         let cache = Cache::at(tmp.path());
         let now = crate::util::now_epoch();
         cache
-            .write(KEY, &Entry::new("p", "role", None, creds(now + 3600)))
+            .write(KEY, &Entry::new("p", "role", creds(now + 3600)))
             .unwrap();
         for other in ["package.json", "notes.mfa", "x.fail"] {
             fs::write(tmp.path().join(other), "{}").unwrap();

@@ -7,7 +7,7 @@
 
 use super::aws::{Aws, excerpt};
 use super::cache::{Cache, MfaNote};
-use super::{BaseSecret, Request};
+use super::{Credentials, Request, base_keys};
 use crate::config::Chain;
 use crate::config::chain::digest;
 use crate::context::Context;
@@ -59,11 +59,11 @@ pub fn settle(ctx: &Context, chain: &mut Chain, req: &Request) -> Result<()> {
         return Ok(());
     }
     let profile = chain.base.profile.clone();
-    let secret = BaseSecret::load(ctx.env(), &chain.base)?;
+    let keys = base_keys(ctx.env(), &chain.base)?;
     // The lookup is aws-as's own addition to what the SDKs do: when IAM can't be asked (an STS
     // endpoint of its own with no route to IAM, a FIPS endpoint, no network), the switch goes
     // on without MFA, as the SDKs' would, and the question is asked again an hour later.
-    let note = look_up(&ctx.aws(chain)?, chain, &secret).unwrap_or_else(|e| {
+    let note = look_up(&ctx.aws(chain)?, chain, &keys).unwrap_or_else(|e| {
         eprintln!(
             "[mfa] could not look up the MFA device of profile `{}` ({}); going on without MFA, \
              and looking again in an hour (set mfa_serial in the profile, or mfa_serial = none, \
@@ -95,10 +95,10 @@ pub fn settle(ctx: &Context, chain: &mut Chain, req: &Request) -> Result<()> {
     Ok(())
 }
 
-fn look_up(client: &Aws, chain: &Chain, secret: &BaseSecret) -> Result<MfaNote> {
-    let arn = client.caller_arn(&secret.signer())?;
+fn look_up(client: &Aws, chain: &Chain, keys: &Credentials) -> Result<MfaNote> {
+    let arn = client.caller_arn(keys)?;
     let serial = match user_name(&arn) {
-        Some(user) => client.first_mfa_device(&secret.signer(), user)?,
+        Some(user) => client.first_mfa_device(keys, user)?,
         // Root or anything but an IAM user: there is no user to list devices for.
         None => None,
     };

@@ -5,7 +5,7 @@ pub mod cache;
 pub mod discovery;
 pub mod mfa;
 
-use crate::config::chain::Step;
+use crate::config::chain::{Step, StepKind};
 use crate::config::{Base, BaseKeys, Chain, Settings};
 use crate::context::Context;
 use crate::env::Env;
@@ -13,29 +13,59 @@ use crate::keys::IndexEntry;
 use anyhow::{Context as _, Result, anyhow, bail};
 use aws::Aws;
 use cache::{Cache, Entry};
+use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use zeroize::Zeroizing;
 
-/// Temporary credentials for one identity.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An AWS access key pair, maybe with a session token and an expiry: the one type for
+/// credentials in aws-as, from a key store, a file, the environment, STS, a provider or the
+/// cache. Long-term keys have neither a token nor an expiry; temporary ones have both once
+/// `check` has passed. Debug shows the key ID alone, and the secret is wiped from memory when the
+/// value is dropped.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Credentials {
     pub access_key_id: String,
-    pub secret_access_key: String,
-    pub session_token: String,
+    pub secret_access_key: Zeroizing<String>,
+    #[serde(default)]
+    pub session_token: Option<String>,
     /// Unix epoch seconds.
-    pub expiration: i64,
+    #[serde(default)]
+    pub expiration: Option<i64>,
+    /// Whose they are, when STS said.
+    #[serde(default)]
     pub arn: Option<String>,
 }
 
-impl From<Entry> for Credentials {
-    fn from(e: Entry) -> Self {
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("expiration", &self.expiration)
+            .field("arn", &self.arn)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Credentials {
+    /// Long-term keys: a key ID and its secret.
+    pub fn keys(access_key_id: impl Into<String>, secret_access_key: impl Into<String>) -> Self {
         Credentials {
-            access_key_id: e.access_key_id,
-            secret_access_key: e.secret_access_key,
-            session_token: e.session_token,
-            expiration: e.expiration,
-            arn: e.arn,
+            access_key_id: access_key_id.into(),
+            secret_access_key: Zeroizing::new(secret_access_key.into()),
+            session_token: None,
+            expiration: None,
+            arn: None,
         }
+    }
+
+    /// The session token, or nothing for long-term keys.
+    pub fn token(&self) -> &str {
+        self.session_token.as_deref().unwrap_or_default()
+    }
+
+    /// The expiry in Unix seconds; 0 for keys that don't expire.
+    pub fn expires(&self) -> i64 {
+        self.expiration.unwrap_or(0)
     }
 }
 
@@ -54,11 +84,36 @@ pub fn valid_arn(s: &str) -> bool {
 }
 
 impl Credentials {
-    /// The one place that decides whether credentials are real, for every answer and every
-    /// cache entry: a key ID, a secret and a session token that could be AWS's, an expiry in the
-    /// future and within what STS can grant, and an ARN (when there is one) that is an ARN.
-    /// The reason never shows a value.
+    /// The one place that decides whether temporary credentials are real, for every answer and
+    /// every cache entry: a key ID, a secret and a session token that could be AWS's, an expiry
+    /// in the future and within what STS can grant, and an ARN (when there is one) that is an
+    /// ARN. The reason never shows a value.
     pub fn check(&self, now: i64) -> Result<(), &'static str> {
+        self.check_pair()?;
+        if !self
+            .session_token
+            .as_deref()
+            .is_some_and(|t| token_like(t, 16 * 1024))
+        {
+            return Err("the session token is empty or malformed");
+        }
+        let Some(expiration) = self.expiration else {
+            return Err("they have no expiry");
+        };
+        if expiration <= now {
+            return Err("they have already expired");
+        }
+        if expiration > now.saturating_add(MAX_LIFETIME) {
+            return Err("they expire later than STS can grant (36 hours from now)");
+        }
+        if self.arn.as_deref().is_some_and(|a| !valid_arn(a)) {
+            return Err("the ARN is not one");
+        }
+        Ok(())
+    }
+
+    /// A key ID and a secret that could be AWS's.
+    fn check_pair(&self) -> Result<(), &'static str> {
         let id = &self.access_key_id;
         if id.is_empty() {
             return Err("the access key ID is empty");
@@ -69,17 +124,24 @@ impl Credentials {
         if !token_like(&self.secret_access_key, 1024) {
             return Err("the secret access key is empty or malformed");
         }
-        if !token_like(&self.session_token, 16 * 1024) {
-            return Err("the session token is empty or malformed");
+        Ok(())
+    }
+
+    /// Refuse what cannot be a long-term AWS key pair, before it is stored.
+    pub fn check_long_term(&self) -> Result<()> {
+        let id = &self.access_key_id;
+        if id.len() < 16 || id.len() > 128 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
+            bail!("that is not an access key ID (16 to 128 letters and digits, such as AKIA...)");
         }
-        if self.expiration <= now {
-            return Err("they have already expired");
+        if id.starts_with("ASIA") || self.session_token.is_some() {
+            bail!(
+                "access key ID {id} belongs to temporary credentials; aws-as stores only long-term \
+                 keys (AKIA...)"
+            );
         }
-        if self.expiration > now.saturating_add(MAX_LIFETIME) {
-            return Err("they expire later than STS can grant (36 hours from now)");
-        }
-        if self.arn.as_deref().is_some_and(|a| !valid_arn(a)) {
-            return Err("the ARN is not one");
+        let secret = &self.secret_access_key;
+        if secret.is_empty() || secret.chars().any(|c| c.is_control() || c == ' ') {
+            bail!("the secret access key is empty or has spaces or control characters in it");
         }
         Ok(())
     }
@@ -96,65 +158,25 @@ pub struct Request {
 }
 
 /// A base's keys with the secret at hand: fetched from the key store for stored keys, which
-/// happens only when a call must be signed with them. The secret is wiped from memory on drop.
-pub struct BaseSecret {
-    pub access_key_id: String,
-    pub secret_access_key: Zeroizing<String>,
-    pub session_token: Option<String>,
-}
-
-impl BaseSecret {
-    pub fn load(env: &Env, base: &Base) -> Result<BaseSecret> {
-        match &base.keys {
-            BaseKeys::Stored {
-                access_key_id,
-                backend,
-            } => {
-                let entry = IndexEntry {
-                    backend: *backend,
-                    access_key_id: access_key_id.clone(),
-                };
-                let key = crate::keys::fetch(env, &base.profile, &entry)?;
-                Ok(BaseSecret {
-                    access_key_id: key.aws_access_key_id.clone(),
-                    secret_access_key: key.aws_secret_access_key.clone(),
-                    session_token: None,
-                })
-            }
-            BaseKeys::Provided { source, .. } => Err(anyhow!(
-                "profile `{}` gets its credentials from {}, not from keys of its own",
-                base.profile,
-                source.name()
-            )),
-            keys => Ok(BaseSecret {
-                access_key_id: keys.access_key_id().to_string(),
-                secret_access_key: keys
-                    .secret_access_key()
-                    .unwrap_or_default()
-                    .to_string()
-                    .into(),
-                session_token: keys.session_token().map(str::to_owned),
-            }),
+/// happens only when a call must be signed with them.
+pub fn base_keys(env: &Env, base: &Base) -> Result<Credentials> {
+    match &base.keys {
+        BaseKeys::Stored {
+            access_key_id,
+            backend,
+        } => {
+            let entry = IndexEntry {
+                backend: *backend,
+                access_key_id: access_key_id.clone(),
+            };
+            crate::keys::fetch(env, &base.profile, &entry)
         }
-    }
-
-    pub fn signer(&self) -> aws::Signer<'_> {
-        aws::Signer {
-            access_key_id: &self.access_key_id,
-            secret_access_key: &self.secret_access_key,
-            session_token: self.session_token.as_deref(),
-        }
-    }
-}
-
-impl Credentials {
-    pub fn signer(&self) -> aws::Signer<'_> {
-        aws::Signer {
-            access_key_id: &self.access_key_id,
-            secret_access_key: &self.secret_access_key,
-            // Keys without a token (from the environment) send no token header at all.
-            session_token: Some(self.session_token.as_str()).filter(|t| !t.is_empty()),
-        }
+        BaseKeys::Provided { source, .. } => Err(anyhow!(
+            "profile `{}` gets its credentials from {}, not from keys of its own",
+            base.profile,
+            source.name()
+        )),
+        BaseKeys::Static(keys) | BaseKeys::Environment(keys) => Ok(keys.clone()),
     }
 }
 
@@ -170,7 +192,7 @@ pub fn cached(ctx: &Context, chain: &Chain, margin: i64) -> Result<Option<Creden
         .cache()?
         .read(target.key())?
         .filter(|e| e.fresh(margin))
-        .map(Credentials::from))
+        .map(|e| e.credentials))
 }
 
 /// Refuse a chain that needs a lock an aws-as process up the line holds while it waits for this
@@ -193,10 +215,8 @@ pub fn refuse_held_locks(env: &Env, chain: &Chain) -> Result<()> {
 
 /// The lock this run holds while a program of the user's runs (see `refuse_held_locks`).
 pub fn held_lock(chain: &Chain) -> Option<String> {
-    match chain.steps().into_iter().next()? {
-        Step::Source { key, .. } => Some(key),
-        _ => None,
-    }
+    let first = chain.steps().into_iter().next()?;
+    matches!(first.kind, StepKind::Source { .. }).then_some(first.key)
 }
 
 /// Credentials for `chain`'s target. Each step takes its lock, checks the cache, and only then
@@ -241,7 +261,7 @@ struct Run<'a> {
     /// Made at the first call, once.
     aws: Option<Aws<'a>>,
     /// The base's keys, fetched when the first call needs them.
-    base: Option<BaseSecret>,
+    base: Option<Credentials>,
 }
 
 impl Run<'_> {
@@ -268,7 +288,7 @@ impl Run<'_> {
         let fetch_anyway = self.req.refresh || (is_target && self.req.duration.is_some());
         let margin = self.settings.refresh_margin.as_secs() as i64;
         if !fetch_anyway && let Some(entry) = self.cache.read(key)?.filter(|e| e.fresh(margin)) {
-            return Ok(entry.into());
+            return Ok(entry.credentials);
         }
         if let Some(since) = lock.as_ref().and_then(|l| l.waited_since())
             && let Some(failed) = self.cache.failure_since(key, since)
@@ -281,7 +301,7 @@ impl Run<'_> {
             );
         }
         let fresh = self.fetch(i, step, source, is_target)?;
-        let entry = Entry::new(profile, step.kind(), fresh.arn.clone(), fresh.clone());
+        let entry = Entry::new(profile, step.kind.name(), fresh.clone());
         if lock.is_some()
             && let Err(e) = self.cache.write(key, &entry)
         {
@@ -313,7 +333,7 @@ impl Run<'_> {
             _ => self.settings.session_duration,
         };
         let client = self.aws.as_ref().expect("made above");
-        if let Step::Source { profile, .. } = step {
+        if let StepKind::Source { profile } = &step.kind {
             say(&format!(
                 "{} credentials for profile {profile}",
                 provider_name(self.chain)
@@ -328,16 +348,14 @@ impl Run<'_> {
             .map_err(record);
         }
         if source.is_none() && self.base.is_none() {
-            self.base = Some(BaseSecret::load(self.ctx.env(), &self.chain.base)?);
+            self.base = Some(base_keys(self.ctx.env(), &self.chain.base)?);
         }
-        let signer = match (source, &self.base) {
-            (Some(creds), _) => creds.signer(),
-            (None, Some(base)) => base.signer(),
-            (None, None) => unreachable!("loaded above"),
+        let Some(signer) = source.or(self.base.as_ref()) else {
+            unreachable!("loaded above");
         };
         let req = self.req;
-        match step {
-            Step::Session {
+        match &step.kind {
+            StepKind::Session {
                 serial,
                 mfa_process,
                 profile,
@@ -355,11 +373,11 @@ impl Run<'_> {
                 });
                 let mfa = serial.as_deref().zip(code.as_deref());
                 client
-                    .get_session_token(&signer, session_duration, mfa)
+                    .get_session_token(signer, session_duration, mfa)
                     .with_context(|| format!("could not start a session for profile `{profile}`"))
                     .map_err(record)
             }
-            Step::Role { index, .. } => {
+            StepKind::Role { index } => {
                 let hop = &self.chain.hops[*index];
                 let code = mfa_code(
                     hop.mfa_serial.as_deref(),
@@ -371,11 +389,11 @@ impl Run<'_> {
                 let duration = if is_target { req.duration } else { None };
                 let mfa = hop.mfa_serial.as_deref().zip(code.as_deref());
                 client
-                    .assume_role(&signer, hop, duration, mfa)
+                    .assume_role(signer, hop, duration, mfa)
                     .with_context(|| format!("could not assume {}", hop.role_arn))
                     .map_err(record)
             }
-            Step::Federation { profile, .. } => {
+            StepKind::Federation { profile } => {
                 let fed = self
                     .chain
                     .federation
@@ -384,13 +402,13 @@ impl Run<'_> {
                 say(&format!("federated user {}", fed.name));
                 let duration = req.duration.unwrap_or(self.settings.session_duration);
                 client
-                    .get_federation_token(&signer, fed, duration)
+                    .get_federation_token(signer, fed, duration)
                     .with_context(|| {
                         format!("could not get a federation token for profile `{profile}`")
                     })
                     .map_err(record)
             }
-            Step::Source { .. } => unreachable!("handled above"),
+            StepKind::Source { .. } => unreachable!("handled above"),
         }
     }
 }
@@ -468,38 +486,26 @@ fn from_provider(
         };
         anyhow!("could not get {what} credentials for profile `{profile}`: {e:#}{remedy}")
     })?;
-    match got.session_token {
-        Some(session_token) => {
-            let creds = Credentials {
-                access_key_id: got.access_key_id,
-                secret_access_key: got.secret_access_key.to_string(),
-                session_token,
-                // Temporary credentials that name no expiry are trusted for the shortest
-                // lifetime STS grants, then asked for again.
-                expiration: got
-                    .expiration
-                    .unwrap_or_else(|| crate::util::now_epoch() + 900),
-                arn: None,
-            };
-            creds.check(crate::util::now_epoch()).map_err(|why| {
-                anyhow!(
-                    "the {what} credentials for profile `{profile}` are not usable: {why}; \
-                     nothing was kept"
-                )
-            })?;
-            Ok(creds)
-        }
-        None => {
-            let signer = aws::Signer {
-                access_key_id: &got.access_key_id,
-                secret_access_key: &got.secret_access_key,
-                session_token: None,
-            };
-            let serial = chain.base.mfa_serial.as_deref();
-            let code = mfa_code(serial, chain.base.mfa_process.as_deref(), req, settings)?;
-            client
-                .get_session_token(&signer, duration, serial.zip(code.as_deref()))
-                .with_context(|| format!("could not start a session for profile `{profile}`"))
-        }
+    if got.session_token.is_some() {
+        // Temporary credentials that name no expiry are trusted for the shortest lifetime STS
+        // grants, then asked for again.
+        let creds = Credentials {
+            expiration: got
+                .expiration
+                .or_else(|| Some(crate::util::now_epoch() + 900)),
+            ..got
+        };
+        creds.check(crate::util::now_epoch()).map_err(|why| {
+            anyhow!(
+                "the {what} credentials for profile `{profile}` are not usable: {why}; nothing was \
+                 kept"
+            )
+        })?;
+        return Ok(creds);
     }
+    let serial = chain.base.mfa_serial.as_deref();
+    let code = mfa_code(serial, chain.base.mfa_process.as_deref(), req, settings)?;
+    client
+        .get_session_token(&got, duration, serial.zip(code.as_deref()))
+        .with_context(|| format!("could not start a session for profile `{profile}`"))
 }

@@ -2,7 +2,8 @@
 //! recipient. The passphrase comes from `AWS_AS_FILE_PASSPHRASE` (for automation, as aws-vault's
 //! `AWS_VAULT_FILE_PASSPHRASE`) or from the terminal, asked at most once per run.
 
-use super::{Key, Store};
+use super::Store;
+use crate::credentials::Credentials;
 use age::secrecy::SecretString;
 use anyhow::{Context, Result, anyhow, bail};
 use std::io::{Read, Write};
@@ -76,7 +77,7 @@ impl FileStore {
         Ok(PASSPHRASE.get_or_init(|| SecretString::from(text.to_string())))
     }
 
-    fn decrypt(&self, path: &Path) -> Result<Key> {
+    fn decrypt(&self, path: &Path) -> Result<Credentials> {
         let bytes =
             std::fs::read(path).with_context(|| format!("could not read {}", path.display()))?;
         let pass = self.passphrase(false)?;
@@ -100,7 +101,7 @@ impl FileStore {
         reader
             .read_to_end(&mut plain)
             .map_err(|_| anyhow!("could not decrypt {}: the file is damaged", path.display()))?;
-        Key::from_bytes(&plain)
+        super::from_bytes(&plain)
     }
 }
 
@@ -109,7 +110,7 @@ impl Store for FileStore {
         self.passphrase(self.existing().is_empty()).map(|_| ())
     }
 
-    fn get(&self, profile: &str) -> Result<Option<Key>> {
+    fn get(&self, profile: &str) -> Result<Option<Credentials>> {
         let path = self.path(profile);
         if !path.exists() {
             return Ok(None);
@@ -117,7 +118,7 @@ impl Store for FileStore {
         self.decrypt(&path).map(Some)
     }
 
-    fn set(&self, profile: &str, key: &Key) -> Result<()> {
+    fn set(&self, profile: &str, key: &Credentials) -> Result<()> {
         let others = self.existing();
         let pass = self.passphrase(others.is_empty())?.clone();
         // Every file shares one passphrase: prove this one opens an existing file first.
@@ -131,7 +132,7 @@ impl Store for FileStore {
                 .map_err(|e| anyhow!("could not set up encryption: {e}"))?;
         let mut out = Vec::new();
         let mut writer = encryptor.wrap_output(&mut out)?;
-        writer.write_all(&key.to_bytes())?;
+        writer.write_all(&super::to_bytes(key))?;
         writer.finish()?;
         let purpose = crate::private::Purpose {
             what: "the file key store",

@@ -10,6 +10,7 @@ mod native;
 
 pub use index::{Index, IndexEntry};
 
+use crate::credentials::Credentials;
 use crate::env::{Env, EnvVars};
 use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
@@ -59,50 +60,29 @@ impl Backend {
     }
 }
 
-/// A long-term key pair. Debug never shows the secret, and the secret is wiped from memory when
-/// the key is dropped.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Key {
-    pub aws_access_key_id: String,
-    pub aws_secret_access_key: zeroize::Zeroizing<String>,
+/// Long-term keys as every store keeps them: `{"aws_access_key_id", "aws_secret_access_key"}`,
+/// the credentials file's names. A format only; aws-as works with `Credentials`.
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    aws_access_key_id: String,
+    aws_secret_access_key: zeroize::Zeroizing<String>,
 }
 
-impl std::fmt::Debug for Key {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Key")
-            .field("aws_access_key_id", &self.aws_access_key_id)
-            .finish_non_exhaustive()
-    }
+fn to_bytes(key: &Credentials) -> zeroize::Zeroizing<Vec<u8>> {
+    let stored = Stored {
+        aws_access_key_id: key.access_key_id.clone(),
+        aws_secret_access_key: key.secret_access_key.clone(),
+    };
+    serde_json::to_vec(&stored).unwrap_or_default().into()
 }
 
-impl Key {
-    /// Refuse what cannot be a long-term AWS key pair, before it is stored.
-    pub fn check(&self) -> Result<()> {
-        let id = &self.aws_access_key_id;
-        if id.len() < 16 || id.len() > 128 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
-            bail!("that is not an access key ID (16 to 128 letters and digits, such as AKIA...)");
-        }
-        if id.starts_with("ASIA") {
-            bail!(
-                "access key ID {id} belongs to temporary credentials; aws-as stores only long-term \
-                 keys (AKIA...)"
-            );
-        }
-        let secret = &self.aws_secret_access_key;
-        if secret.is_empty() || secret.chars().any(|c| c.is_control() || c == ' ') {
-            bail!("the secret access key is empty or has spaces or control characters in it");
-        }
-        Ok(())
-    }
-
-    fn to_bytes(&self) -> zeroize::Zeroizing<Vec<u8>> {
-        serde_json::to_vec(self).unwrap_or_default().into()
-    }
-
-    fn from_bytes(bytes: &[u8]) -> Result<Key> {
-        serde_json::from_slice(bytes)
-            .map_err(|_| anyhow::anyhow!("the stored entry is not an aws-as key pair"))
-    }
+fn from_bytes(bytes: &[u8]) -> Result<Credentials> {
+    let stored: Stored = serde_json::from_slice(bytes)
+        .map_err(|_| anyhow::anyhow!("the stored entry is not an aws-as key pair"))?;
+    Ok(Credentials {
+        secret_access_key: stored.aws_secret_access_key,
+        ..Credentials::keys(stored.aws_access_key_id, "")
+    })
 }
 
 /// One backend, opened.
@@ -112,8 +92,8 @@ pub trait Store {
     fn prepare_write(&self) -> Result<()> {
         Ok(())
     }
-    fn get(&self, profile: &str) -> Result<Option<Key>>;
-    fn set(&self, profile: &str, key: &Key) -> Result<()>;
+    fn get(&self, profile: &str) -> Result<Option<Credentials>>;
+    fn set(&self, profile: &str, key: &Credentials) -> Result<()>;
     /// True when there was something to delete.
     fn delete(&self, profile: &str) -> Result<bool>;
 }
@@ -126,11 +106,11 @@ pub fn open(env: &Env, backend: Backend) -> Result<Box<dyn Store>> {
 }
 
 /// The stored key for `profile`, which the index says lives in `entry.backend`.
-pub fn fetch(env: &Env, profile: &str, entry: &IndexEntry) -> Result<Key> {
+pub fn fetch(env: &Env, profile: &str, entry: &IndexEntry) -> Result<Credentials> {
     // One run may sign several calls with the same key: open the store (and ask for a
     // passphrase, or pay for scrypt) once.
-    static FETCHED: Mutex<BTreeMap<String, Key>> = Mutex::new(BTreeMap::new());
-    let memo = |k: &Key| k.aws_access_key_id == entry.access_key_id;
+    static FETCHED: Mutex<BTreeMap<String, Credentials>> = Mutex::new(BTreeMap::new());
+    let memo = |k: &Credentials| k.access_key_id == entry.access_key_id;
     if let Some(key) = FETCHED
         .lock()
         .ok()
@@ -146,12 +126,12 @@ pub fn fetch(env: &Env, profile: &str, entry: &IndexEntry) -> Result<Key> {
             entry.backend.name()
         );
     };
-    if key.aws_access_key_id != entry.access_key_id {
+    if key.access_key_id != entry.access_key_id {
         bail!(
             "the {} key store holds access key {} for profile `{profile}`, but aws-as's index says \
              {}; store the keys again with aws-as add {profile}",
             entry.backend.name(),
-            key.aws_access_key_id,
+            key.access_key_id,
             entry.access_key_id
         );
     }
@@ -163,8 +143,8 @@ pub fn fetch(env: &Env, profile: &str, entry: &IndexEntry) -> Result<Key> {
 
 /// Store `key` for `profile` in `backend` and record it in the index; an earlier entry in another
 /// backend is deleted once the new one is in place.
-pub fn put(env: &Env, profile: &str, key: &Key, backend: Backend) -> Result<()> {
-    key.check()?;
+pub fn put(env: &Env, profile: &str, key: &Credentials, backend: Backend) -> Result<()> {
+    key.check_long_term()?;
     let store = open(env, backend)?;
     store.prepare_write()?;
     let mut index = Index::lock(env)?;
@@ -173,7 +153,7 @@ pub fn put(env: &Env, profile: &str, key: &Key, backend: Backend) -> Result<()> 
         profile,
         IndexEntry {
             backend,
-            access_key_id: key.aws_access_key_id.clone(),
+            access_key_id: key.access_key_id.clone(),
         },
     );
     index.save(env)?;
@@ -211,19 +191,26 @@ mod tests {
 
     #[test]
     fn key_checks_and_debug() {
-        let k = Key {
-            aws_access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
-            aws_secret_access_key: String::from("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY").into(),
-        };
-        k.check().unwrap();
+        let k = Credentials::keys(
+            "AKIAIOSFODNN7EXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        );
+        k.check_long_term().unwrap();
         assert!(!format!("{k:?}").contains("wJalr"));
         let mut t = k.clone();
-        t.aws_access_key_id = "ASIAIOSFODNN7EXAMPLE".into();
-        assert!(t.check().is_err());
+        t.access_key_id = "ASIAIOSFODNN7EXAMPLE".into();
+        assert!(t.check_long_term().is_err());
         let mut s = k.clone();
-        s.aws_secret_access_key = String::from("a b").into();
-        assert!(s.check().is_err());
-        assert_eq!(Key::from_bytes(&k.to_bytes()).unwrap(), k);
+        s.secret_access_key = String::from("a b").into();
+        assert!(s.check_long_term().is_err());
+        let stored = to_bytes(&k);
+        assert_eq!(
+            std::str::from_utf8(&stored).unwrap(),
+            "{\"aws_access_key_id\":\"AKIAIOSFODNN7EXAMPLE\",\
+             \"aws_secret_access_key\":\"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\"}",
+            "the format every store already holds"
+        );
+        assert_eq!(from_bytes(&stored).unwrap(), k);
         assert!(Backend::parse("vault").is_err());
         assert_eq!(Backend::parse("file").unwrap(), Backend::File);
     }

@@ -1,7 +1,8 @@
 //! The `keyring` and `keyutils` backends, through keyring-core: one entry per profile, service
 //! `aws-as`, user the profile name, the secret a small JSON object with both halves of the key.
 
-use super::{Backend, Key, Store};
+use super::{Backend, Store};
+use crate::credentials::Credentials;
 use anyhow::{Result, anyhow, bail};
 use keyring_core::{CredentialStore, Entry, Error};
 use std::sync::Arc;
@@ -140,17 +141,17 @@ impl NativeStore {
 }
 
 impl Store for NativeStore {
-    fn get(&self, profile: &str) -> Result<Option<Key>> {
+    fn get(&self, profile: &str) -> Result<Option<Credentials>> {
         match self.entry(profile)?.get_secret() {
-            Ok(bytes) => Key::from_bytes(&bytes).map(Some),
+            Ok(bytes) => super::from_bytes(&bytes).map(Some),
             Err(Error::NoEntry) => Ok(None),
             Err(e) => Err(self.failure("read the keys of", profile, &e)),
         }
     }
 
-    fn set(&self, profile: &str, key: &Key) -> Result<()> {
+    fn set(&self, profile: &str, key: &Credentials) -> Result<()> {
         self.entry(profile)?
-            .set_secret(&key.to_bytes())
+            .set_secret(&super::to_bytes(key))
             .map_err(|e| self.failure("store the keys of", profile, &e))
     }
 

@@ -10,11 +10,11 @@ use crate::credentials::Credentials;
 pub fn credential_vars(chain: &Chain, creds: &Credentials) -> Vec<(Var, String)> {
     let mut vars = vec![
         (Var::AccessKeyId, creds.access_key_id.clone()),
-        (Var::SecretAccessKey, creds.secret_access_key.clone()),
-        (Var::SessionToken, creds.session_token.clone()),
+        (Var::SecretAccessKey, creds.secret_access_key.to_string()),
+        (Var::SessionToken, creds.token().to_string()),
         (
             Var::CredentialExpiration,
-            crate::util::iso8601(creds.expiration).unwrap_or_default(),
+            crate::util::iso8601(creds.expires()).unwrap_or_default(),
         ),
     ];
     if let Some(region) = &chain.region {
@@ -31,7 +31,7 @@ pub fn switch(chain: &Chain, creds: &Credentials, format: &PromptFormat) -> Vec<
         .map(|(var, value)| Stmt::Set(var, value))
         .collect();
     stmts.push(Stmt::Set(Var::Identity, chain.name.clone()));
-    stmts.push(Stmt::Set(Var::Expiration, creds.expiration.to_string()));
+    stmts.push(Stmt::Set(Var::Expiration, creds.expires().to_string()));
     if chain.region.is_none() {
         stmts.push(Stmt::Restore(Var::Region));
         stmts.push(Stmt::Restore(Var::DefaultRegion));
@@ -41,7 +41,7 @@ pub fn switch(chain: &Chain, creds: &Credentials, format: &PromptFormat) -> Vec<
     stmts.push(Stmt::Unset(Var::DefaultProfile));
     stmts.push(Stmt::Label(label(
         format,
-        Some((&chain.name, Some(creds.expiration))),
+        Some((&chain.name, creds.expiration)),
     )));
     stmts
 }
