@@ -17,13 +17,11 @@
 //! Hidden commands and flags (`__hook`, `__label`, `init --script`) are never offered.
 
 use crate::cli::{Cli, CompletionShell};
-use crate::config::Profiles;
-use crate::config::chain::{profile_kind, valid_profile_name};
 use anyhow::{Result, bail};
 use clap::CommandFactory;
 use clap_complete::engine::CompletionCandidate;
 use clap_complete::env::{Bash, EnvCompleter, Fish, Shells, Zsh};
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -67,29 +65,6 @@ pub fn complete(args: Vec<OsString>) -> Option<ExitCode> {
         Ok(false) => None,
         Err(_) => Some(ExitCode::FAILURE),
     }
-}
-
-/// Profile names that start with what has been typed, from the config and credentials files and
-/// aws-as's key index (no key store is opened). Each carries its kind, which zsh and fish show.
-pub fn profile_names(current: &OsStr) -> Vec<CompletionCandidate> {
-    let Some(current) = current.to_str() else {
-        return Vec::new();
-    };
-    // A config that can't be read offers nothing; the command itself will say why.
-    let Ok(profiles) = Profiles::load() else {
-        return Vec::new();
-    };
-    profiles
-        .names()
-        .into_iter()
-        // Only names the SDK accepts: nothing else could be switched to, and these are plain
-        // characters that are safe to put on a terminal.
-        .filter(|name| name.starts_with(current) && valid_profile_name(name))
-        .map(|name| {
-            let kind = profile_kind(&profiles, &name);
-            CompletionCandidate::new(&name).help(Some(format!("profile ({kind})").into()))
-        })
-        .collect()
 }
 
 /// The three shells, each clap_complete's own with the changes described at the top.
