@@ -5,6 +5,7 @@
 use crate::support::shells::shell;
 use crate::support::term::Term;
 use crate::support::*;
+use aws_as::shell::Dialect;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -82,18 +83,50 @@ fn generated_files_are_what_the_binary_prints() {
     );
 }
 
+/// The scripts are clap_complete's: they call `aws-as` by its name on PATH. After activation that
+/// name is the shell function, which hands the request straight to the binary through `command`,
+/// never to the hook (the bash, fish and zsh cases below complete with the integration activated).
 #[test]
-fn scripts_name_the_binary_on_path_and_never_the_function() {
+fn scripts_name_the_binary_on_path_and_reach_it_past_the_function() {
     for (rel, _) in &GENERATED[..3] {
         let text = std::fs::read_to_string(file(rel)).unwrap();
         assert!(
             !text.contains(&bin().display().to_string()),
             "{rel} embeds a path"
         );
-        // Every call of the binary goes through `command`.
-        let calls = text.matches("aws-as -- ").count();
-        assert_eq!(calls, 2, "{rel}: the comment and one call expected");
-        assert_eq!(text.matches("command aws-as -- ").count(), 1, "{rel}");
+        // One call of the binary, by name (bash's template quotes it).
+        let calls = text.matches("aws-as -- ").count() + text.matches("\"aws-as\" -- ").count();
+        assert_eq!(calls, 1, "{rel}: one call expected");
+        assert!(text.contains("AWS_AS_COMPLETE="), "{rel}");
+    }
+    // Every call of the binary goes through `command`: the function's first step, on a request,
+    // is `command aws-as` with its arguments, and it returns before the hook.
+    for dialect in [Dialect::Bash, Dialect::Zsh, Dialect::Fish] {
+        let (script, name) = (dialect.script(), dialect.name());
+        let start = script
+            .find("AWS_AS_COMPLETE")
+            .unwrap_or_else(|| panic!("{name}"));
+        let request = &script[start..];
+        let request = &request[..request.find("return").unwrap()];
+        assert!(request.contains("command aws-as "), "{name}");
+        assert!(start < script.find("__hook").unwrap(), "{name}");
+    }
+}
+
+/// `aws-as completions SHELL` prints clap_complete's own registration, the one it prints when asked
+/// its own way.
+#[test]
+fn completions_print_what_clap_complete_registers() {
+    let home = home();
+    for shell in ["bash", "zsh", "fish"] {
+        let printed = home.run("http://127.0.0.1:9", &["completions", shell]);
+        let asked = home.run_env("http://127.0.0.1:9", &[], &[("AWS_AS_COMPLETE", shell)]);
+        assert!(
+            asked.status.success() && asked.stderr.is_empty(),
+            "{}",
+            stderr(&asked)
+        );
+        assert_eq!(stdout(&asked), stdout(&printed), "{shell}");
     }
 }
 
