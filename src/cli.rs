@@ -6,6 +6,7 @@ use crate::config::chain::{profile_kind, valid_profile_name};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use clap_complete::engine::{ArgValueCompleter, CompletionCandidate};
 use std::ffi::{OsStr, OsString};
+use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -150,7 +151,12 @@ pub enum Command {
         shell: CompletionShell,
     },
     /// Print the manual page (roff); read it with: aws-as man | man -l -
-    Man,
+    Man {
+        /// Write every page (aws-as.1, aws-as-exec.1, ...) into DIR instead, such as
+        /// ~/.local/share/man/man1
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Print the shell integration for SHELL (the long form of -s)
     Init {
         #[arg(value_enum)]

@@ -55,6 +55,15 @@ fn home() -> Home {
     Home::new(CONFIG, "")
 }
 
+/// The manual pages in `dir`: `aws-as.1` and one per command, such as `aws-as-exec.1`.
+fn man_pages(dir: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".1"))
+        .collect()
+}
+
 #[test]
 fn generated_files_are_what_the_binary_prints() {
     let home = home();
@@ -73,6 +82,33 @@ fn generated_files_are_what_the_binary_prints() {
         let checked_in = std::fs::read(&path).unwrap_or_default();
         if checked_in != out.stdout {
             stale.push(format!("{rel} (aws-as {})", args.join(" ")));
+        }
+    }
+    // Every page `aws-as man --dir` writes is in man/, and man/ has no other page.
+    let written = tempfile::tempdir().unwrap();
+    let dir = written.path().to_str().unwrap();
+    let out = home.run("http://127.0.0.1:9", &["man", "--dir", dir]);
+    assert!(out.status.success(), "aws-as man --dir: {}", stderr(&out));
+    assert!(
+        out.stdout.is_empty() && out.stderr.is_empty(),
+        "{}",
+        stderr(&out)
+    );
+    let pages = man_pages(written.path());
+    assert!(pages.len() > 1 && pages.contains("aws-as.1"), "{pages:?}");
+    if update {
+        for old in man_pages(&file("man")) {
+            std::fs::remove_file(file("man").join(old)).unwrap();
+        }
+    }
+    for name in pages.union(&man_pages(&file("man"))) {
+        // None for a page that one side lacks.
+        let now = std::fs::read(written.path().join(name)).ok();
+        let path = file("man").join(name);
+        if update {
+            std::fs::write(&path, now.unwrap()).unwrap();
+        } else if std::fs::read(&path).ok() != now {
+            stale.push(format!("man/{name} (aws-as man --dir man)"));
         }
     }
     assert!(
@@ -160,20 +196,28 @@ fn man_page_renders_without_warnings() {
     if !require("groff") {
         return;
     }
-    let out = Command::new("groff")
-        // -P -cbou: plain text, without the overstrikes that mark bold and underline.
-        .args(["-man", "-Tutf8", "-ww", "-P", "-cbou"])
-        .arg(file("man/aws-as.1"))
-        .env("LANG", "C.UTF-8")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(out.stderr.is_empty(), "groff warns: {}", stderr(&out));
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        text.contains("SYNOPSIS") && text.contains("aws-as"),
-        "{text}"
-    );
+    let pages = man_pages(&file("man"));
+    assert!(pages.contains("aws-as.1"), "{pages:?}");
+    for page in pages {
+        let out = Command::new("groff")
+            // -P -cbou: plain text, without the overstrikes that mark bold and underline.
+            .args(["-man", "-Tutf8", "-ww", "-P", "-cbou"])
+            .arg(file("man").join(&page))
+            .env("LANG", "C.UTF-8")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{page}: {}", stderr(&out));
+        assert!(
+            out.stderr.is_empty(),
+            "{page}: groff warns: {}",
+            stderr(&out)
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("SYNOPSIS") && text.contains("aws-as"),
+            "{page}: {text}"
+        );
+    }
 }
 
 // ---- bash ---------------------------------------------------------------------------------------

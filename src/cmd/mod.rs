@@ -37,7 +37,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Export { name, format }) => export::run(&name, format, &cli.obtain),
         Some(Command::Login { name, open }) => login::run(&name, open, &cli.obtain),
         Some(Command::Completions { shell }) => completions::run(shell),
-        Some(Command::Man) => man::run(),
+        Some(Command::Man { dir }) => man::run(dir.as_deref()),
         Some(Command::Cache { action }) => cache::run(action),
         Some(Command::Add { name, from_env }) => add::run(&name, from_env),
         Some(Command::Remove { name }) => remove::run(&name),
