@@ -1,8 +1,3 @@
-# aws-as completions for bash: `aws-as completions bash` prints this file.
-# Install it as ~/.local/share/bash-completion/completions/aws-as.
-# Subcommands, flags and profile names come from the aws-as on PATH when Tab is pressed
-# (AWS_AS_COMPLETE=bash aws-as -- WORDS...), through `command` so that the shell function
-# that `eval "$(aws-as -s)"` defines is not run instead.
 
 _clap_complete_aws_as() {
     local IFS=$'\013'
@@ -23,7 +18,7 @@ _clap_complete_aws_as() {
         _CLAP_COMPLETE_COMP_TYPE="$_CLAP_COMPLETE_COMP_TYPE" \
         _CLAP_COMPLETE_SPACE="$_CLAP_COMPLETE_SPACE" \
         AWS_AS_COMPLETE="bash" \
-        command aws-as -- "${words[@]}" \
+        "aws-as" -- "${words[@]}" \
     ) )
     if [[ $? != 0 ]]; then
         unset COMPREPLY
@@ -36,3 +31,4 @@ if [[ "${BASH_VERSINFO[0]}" -eq 4 && "${BASH_VERSINFO[1]}" -ge 4 || "${BASH_VERS
 else
     complete -o nospace -o bashdefault -F _clap_complete_aws_as aws-as
 fi
+

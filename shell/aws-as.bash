@@ -143,6 +143,17 @@ __aws_as_ask_label() {
 # for a switch; for a command that prints data it prints `__aws_as_run "$@"`.
 __aws_as_main() {
     local __aws_as_out __aws_as_rc
+    # A completion request: on Tab, clap_complete's script runs `AWS_AS_COMPLETE=bash aws-as --
+    # WORDS...`, and this function is `aws-as` now. The binary answers it, with nothing to
+    # evaluate. Empty and 0 mean no request, as clap_complete reads the variable. See
+    # https://docs.rs/clap_complete/latest/clap_complete/env/
+    case ${AWS_AS_COMPLETE-} in
+        '' | 0) ;;
+        *)
+            command aws-as "$@"
+            return
+            ;;
+    esac
     if ! type -P aws-as >/dev/null; then
         printf '%s\n' 'aws-as: could not run aws-as: it is not on PATH; install it (cargo install), or run aws-as-deactivate' >&2
         return 1

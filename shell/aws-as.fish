@@ -161,6 +161,14 @@ end
 # for a switch; for a command that prints data it prints `__aws_as_run $argv`, which eval runs
 # with this function's arguments, as they were typed.
 function aws-as --description 'Switch the AWS identity of this shell, or run an aws-as command'
+    # A completion request: on Tab, clap_complete's script runs `AWS_AS_COMPLETE=fish aws-as --
+    # WORDS...`, and this function is `aws-as` now. The binary answers it, with nothing to
+    # evaluate. Empty and 0 mean no request, as clap_complete reads the variable. See
+    # https://docs.rs/clap_complete/latest/clap_complete/env/
+    if set -q AWS_AS_COMPLETE; and not builtin contains -- "$AWS_AS_COMPLETE" '' 0
+        command aws-as $argv
+        return
+    end
     if not command -q aws-as
         builtin printf '%s\n' 'aws-as: could not run aws-as: it is not on PATH; install it (cargo install), or run aws-as-deactivate' >&2
         return 1

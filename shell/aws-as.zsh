@@ -131,6 +131,14 @@ __aws_as_ask_label() {
 aws-as() {
     emulate -L zsh
     local __aws_as_out __aws_as_rc
+    # A completion request: on Tab, clap_complete's script runs `AWS_AS_COMPLETE=zsh aws-as --
+    # WORDS...`, and this function is `aws-as` now. The binary answers it, with nothing to
+    # evaluate. Empty and 0 mean no request, as clap_complete reads the variable. See
+    # https://docs.rs/clap_complete/latest/clap_complete/env/
+    if [[ -n ${AWS_AS_COMPLETE-} && $AWS_AS_COMPLETE != 0 ]]; then
+        command aws-as "$@"
+        return
+    fi
     if ! whence -p aws-as >/dev/null; then
         print -ru2 -- 'aws-as: could not run aws-as: it is not on PATH; install it (cargo install), or run aws-as-deactivate'
         return 1

@@ -1,9 +1,13 @@
-//! The command-line interface. Parsing only: nothing here acts.
+//! The command-line interface. Parsing only: nothing here acts. The one thing it reads is the
+//! list of profile names, from `config`, when the shell asks for completions.
 
+use crate::config::Profiles;
+use crate::config::chain::{profile_kind, valid_profile_name};
 use crate::shell::Shell;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use clap_complete::engine::ArgValueCompleter;
-use std::ffi::OsString;
+use clap_complete::engine::{ArgValueCompleter, CompletionCandidate};
+use std::ffi::{OsStr, OsString};
+use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -21,7 +25,7 @@ use std::ffi::OsString;
 )]
 pub struct Cli {
     /// Profile to switch to, or `-` to clear the identity (needs the shell integration)
-    #[arg(value_name = "NAME", allow_hyphen_values = false, add = ArgValueCompleter::new(crate::cmd::completions::profile_names))]
+    #[arg(value_name = "NAME", allow_hyphen_values = false, add = profile())]
     pub name: Option<String>,
 
     #[command(flatten)]
@@ -59,7 +63,7 @@ pub struct ObtainArgs {
 pub enum Command {
     /// Switch to profile NAME (the explicit form, for names that collide with a subcommand)
     Use {
-        #[arg(value_name = "NAME", allow_hyphen_values = true, add = ArgValueCompleter::new(crate::cmd::completions::profile_names))]
+        #[arg(value_name = "NAME", allow_hyphen_values = true, add = profile())]
         name: String,
     },
     /// Show the active identity, its ARN, its account and the time left
@@ -79,7 +83,7 @@ pub enum Command {
         Example: aws-as exec prod -- terraform plan"
     )]
     Exec {
-        #[arg(value_name = "NAME", allow_hyphen_values = true, add = ArgValueCompleter::new(crate::cmd::completions::profile_names))]
+        #[arg(value_name = "NAME", allow_hyphen_values = true, add = profile())]
         name: String,
         /// The command and its arguments, after `--`
         #[arg(
@@ -93,7 +97,7 @@ pub enum Command {
     #[command(after_help = "As a credential_process in ~/.aws/config:\n  \
         credential_process = aws-as export NAME --format credential-process")]
     Export {
-        #[arg(value_name = "NAME", allow_hyphen_values = true, add = ArgValueCompleter::new(crate::cmd::completions::profile_names))]
+        #[arg(value_name = "NAME", allow_hyphen_values = true, add = profile())]
         name: String,
         /// Output format
         #[arg(long, short = 'f', value_enum, default_value_t = ExportFormat::Sh)]
@@ -114,12 +118,12 @@ pub enum Command {
     },
     /// Delete a profile's keys from the key store
     Remove {
-        #[arg(value_name = "NAME", allow_hyphen_values = true, add = ArgValueCompleter::new(crate::cmd::completions::profile_names))]
+        #[arg(value_name = "NAME", allow_hyphen_values = true, add = profile())]
         name: String,
     },
     /// Move keys from the credentials file into the key store: all of them, or NAME's
     Import {
-        #[arg(value_name = "NAME", allow_hyphen_values = true, add = ArgValueCompleter::new(crate::cmd::completions::profile_names))]
+        #[arg(value_name = "NAME", allow_hyphen_values = true, add = profile())]
         name: Option<String>,
         /// Then delete the plaintext keys from the credentials file without asking
         #[arg(long)]
@@ -127,7 +131,7 @@ pub enum Command {
     },
     /// Replace a profile's access key with a new one, then delete the old one
     Rotate {
-        #[arg(value_name = "NAME", allow_hyphen_values = true, add = ArgValueCompleter::new(crate::cmd::completions::profile_names))]
+        #[arg(value_name = "NAME", allow_hyphen_values = true, add = profile())]
         name: String,
     },
     /// Print or open an AWS console sign-in URL for an identity
@@ -136,7 +140,7 @@ pub enum Command {
     /// takes no plain session. The URL signs in whoever opens it within 15 minutes, so treat it
     /// as a secret. signin_url and console_url in aws-as's config.toml replace AWS's endpoints.
     Login {
-        #[arg(value_name = "NAME", allow_hyphen_values = true, add = ArgValueCompleter::new(crate::cmd::completions::profile_names))]
+        #[arg(value_name = "NAME", allow_hyphen_values = true, add = profile())]
         name: String,
         /// Open the URL in a browser ($BROWSER, else xdg-open or open) instead of printing it
         #[arg(long)]
@@ -148,7 +152,12 @@ pub enum Command {
         shell: CompletionShell,
     },
     /// Print the manual page (roff); read it with: aws-as man | man -l -
-    Man,
+    Man {
+        /// Write every page (aws-as.1, aws-as-exec.1, ...) into DIR instead, such as
+        /// ~/.local/share/man/man1
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Print the shell integration for SHELL (the long form of -s)
     Init {
         #[arg(value_enum)]
@@ -179,7 +188,7 @@ pub enum CacheAction {
     List,
     /// Remove cached credentials: all of them, or those of profile NAME
     Clear {
-        #[arg(value_name = "NAME", allow_hyphen_values = true, add = ArgValueCompleter::new(crate::cmd::completions::profile_names))]
+        #[arg(value_name = "NAME", allow_hyphen_values = true, add = profile())]
         name: Option<String>,
     },
 }
@@ -206,6 +215,34 @@ pub enum CompletionShell {
     Bash,
     Zsh,
     Fish,
+}
+
+/// Completes a profile name from the config as it is when Tab is pressed.
+fn profile() -> ArgValueCompleter {
+    ArgValueCompleter::new(profile_names)
+}
+
+/// Profile names that start with what has been typed, from the config and credentials files and
+/// aws-as's key index (no key store is opened). Each carries its kind, which zsh and fish show.
+fn profile_names(current: &OsStr) -> Vec<CompletionCandidate> {
+    let Some(current) = current.to_str() else {
+        return Vec::new();
+    };
+    // A config that can't be read offers nothing; the command itself will say why.
+    let Ok(profiles) = Profiles::load(&crate::env::Env::read()) else {
+        return Vec::new();
+    };
+    profiles
+        .names()
+        .into_iter()
+        // Only names the SDK accepts: nothing else could be switched to, and these are plain
+        // characters that are safe to put on a terminal.
+        .filter(|name| name.starts_with(current) && valid_profile_name(name))
+        .map(|name| {
+            let kind = profile_kind(&profiles, &name);
+            CompletionCandidate::new(&name).help(Some(format!("profile ({kind})").into()))
+        })
+        .collect()
 }
 
 /// What the user asked for, once clap is done.

@@ -5,6 +5,7 @@
 use crate::support::shells::shell;
 use crate::support::term::Term;
 use crate::support::*;
+use aws_as::shell::Dialect;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -54,6 +55,15 @@ fn home() -> Home {
     Home::new(CONFIG, "")
 }
 
+/// The manual pages in `dir`: `aws-as.1` and one per command, such as `aws-as-exec.1`.
+fn man_pages(dir: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".1"))
+        .collect()
+}
+
 #[test]
 fn generated_files_are_what_the_binary_prints() {
     let home = home();
@@ -74,6 +84,33 @@ fn generated_files_are_what_the_binary_prints() {
             stale.push(format!("{rel} (aws-as {})", args.join(" ")));
         }
     }
+    // Every page `aws-as man --dir` writes is in man/, and man/ has no other page.
+    let written = tempfile::tempdir().unwrap();
+    let dir = written.path().to_str().unwrap();
+    let out = home.run("http://127.0.0.1:9", &["man", "--dir", dir]);
+    assert!(out.status.success(), "aws-as man --dir: {}", stderr(&out));
+    assert!(
+        out.stdout.is_empty() && out.stderr.is_empty(),
+        "{}",
+        stderr(&out)
+    );
+    let pages = man_pages(written.path());
+    assert!(pages.len() > 1 && pages.contains("aws-as.1"), "{pages:?}");
+    if update {
+        for old in man_pages(&file("man")) {
+            std::fs::remove_file(file("man").join(old)).unwrap();
+        }
+    }
+    for name in pages.union(&man_pages(&file("man"))) {
+        // None for a page that one side lacks.
+        let now = std::fs::read(written.path().join(name)).ok();
+        let path = file("man").join(name);
+        if update {
+            std::fs::write(&path, now.unwrap()).unwrap();
+        } else if std::fs::read(&path).ok() != now {
+            stale.push(format!("man/{name} (aws-as man --dir man)"));
+        }
+    }
     assert!(
         stale.is_empty(),
         "these checked-in files differ from what the binary prints: {}.\n\
@@ -82,18 +119,50 @@ fn generated_files_are_what_the_binary_prints() {
     );
 }
 
+/// The scripts are clap_complete's: they call `aws-as` by its name on PATH. After activation that
+/// name is the shell function, which hands the request straight to the binary through `command`,
+/// never to the hook (the bash, fish and zsh cases below complete with the integration activated).
 #[test]
-fn scripts_name_the_binary_on_path_and_never_the_function() {
+fn scripts_name_the_binary_on_path_and_reach_it_past_the_function() {
     for (rel, _) in &GENERATED[..3] {
         let text = std::fs::read_to_string(file(rel)).unwrap();
         assert!(
             !text.contains(&bin().display().to_string()),
             "{rel} embeds a path"
         );
-        // Every call of the binary goes through `command`.
-        let calls = text.matches("aws-as -- ").count();
-        assert_eq!(calls, 2, "{rel}: the comment and one call expected");
-        assert_eq!(text.matches("command aws-as -- ").count(), 1, "{rel}");
+        // One call of the binary, by name (bash's template quotes it).
+        let calls = text.matches("aws-as -- ").count() + text.matches("\"aws-as\" -- ").count();
+        assert_eq!(calls, 1, "{rel}: one call expected");
+        assert!(text.contains("AWS_AS_COMPLETE="), "{rel}");
+    }
+    // Every call of the binary goes through `command`: the function's first step, on a request,
+    // is `command aws-as` with its arguments, and it returns before the hook.
+    for dialect in [Dialect::Bash, Dialect::Zsh, Dialect::Fish] {
+        let (script, name) = (dialect.script(), dialect.name());
+        let start = script
+            .find("AWS_AS_COMPLETE")
+            .unwrap_or_else(|| panic!("{name}"));
+        let request = &script[start..];
+        let request = &request[..request.find("return").unwrap()];
+        assert!(request.contains("command aws-as "), "{name}");
+        assert!(start < script.find("__hook").unwrap(), "{name}");
+    }
+}
+
+/// `aws-as completions SHELL` prints clap_complete's own registration, the one it prints when asked
+/// its own way.
+#[test]
+fn completions_print_what_clap_complete_registers() {
+    let home = home();
+    for shell in ["bash", "zsh", "fish"] {
+        let printed = home.run("http://127.0.0.1:9", &["completions", shell]);
+        let asked = home.run_env("http://127.0.0.1:9", &[], &[("AWS_AS_COMPLETE", shell)]);
+        assert!(
+            asked.status.success() && asked.stderr.is_empty(),
+            "{}",
+            stderr(&asked)
+        );
+        assert_eq!(stdout(&asked), stdout(&printed), "{shell}");
     }
 }
 
@@ -127,20 +196,28 @@ fn man_page_renders_without_warnings() {
     if !require("groff") {
         return;
     }
-    let out = Command::new("groff")
-        // -P -cbou: plain text, without the overstrikes that mark bold and underline.
-        .args(["-man", "-Tutf8", "-ww", "-P", "-cbou"])
-        .arg(file("man/aws-as.1"))
-        .env("LANG", "C.UTF-8")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(out.stderr.is_empty(), "groff warns: {}", stderr(&out));
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        text.contains("SYNOPSIS") && text.contains("aws-as"),
-        "{text}"
-    );
+    let pages = man_pages(&file("man"));
+    assert!(pages.contains("aws-as.1"), "{pages:?}");
+    for page in pages {
+        let out = Command::new("groff")
+            // -P -cbou: plain text, without the overstrikes that mark bold and underline.
+            .args(["-man", "-Tutf8", "-ww", "-P", "-cbou"])
+            .arg(file("man").join(&page))
+            .env("LANG", "C.UTF-8")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{page}: {}", stderr(&out));
+        assert!(
+            out.stderr.is_empty(),
+            "{page}: groff warns: {}",
+            stderr(&out)
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("SYNOPSIS") && text.contains("aws-as"),
+            "{page}: {text}"
+        );
+    }
 }
 
 // ---- bash ---------------------------------------------------------------------------------------

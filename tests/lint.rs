@@ -109,6 +109,9 @@ fn zsh_parses_its_file_and_code() {
     }
     check("zsh", &["-n"], &Dialect::Zsh.script());
     check("zsh", &["-n"], &emitted(Dialect::Zsh));
+    // The completion script: clap_complete's, with shell/aws-as-autoload.zsh after it.
+    let completion = std::fs::read_to_string(repo().join("completions/_aws-as")).unwrap();
+    check("zsh", &["-n"], &completion);
 }
 
 #[test]

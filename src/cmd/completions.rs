@@ -1,66 +1,63 @@
 //! `aws-as completions bash|zsh|fish`: the completion script, and the completions themselves.
 //!
-//! Completion is dynamic (clap_complete's `CompleteEnv`): the script the shell loads only
-//! registers a function, and that function runs `AWS_AS_COMPLETE=SHELL aws-as -- WORDS...` on
-//! each Tab. `main_entry` looks at that variable before anything else, so subcommands, flags,
-//! values and profile names always come from the binary that is installed and the config as it is
-//! now.
+//! Completion is clap_complete's dynamic completion (`CompleteEnv`), as it ships: the script the
+//! shell loads only registers a function, and that function runs `AWS_AS_COMPLETE=SHELL aws-as --
+//! WORDS...` on each Tab. `main_entry` looks at that variable before anything else, so
+//! subcommands, flags, values and profile names always come from the binary that is installed and
+//! the config as it is now. After `eval "$(aws-as -s)"`, that `aws-as` is the shell function,
+//! which hands such a request straight to the binary (`shell/aws-as.*`).
 //!
-//! The registration is clap_complete's, with three changes:
-//! - it names the binary `aws-as` as found on PATH, never an absolute path, so it can be checked
-//!   in (`completions/`) and installed once;
-//! - it runs `command aws-as`: after `eval "$(aws-as -s)"`, `aws-as` is a shell function that runs
-//!   the hook and evaluates what it prints, and a completion must reach the binary instead;
-//! - the zsh script also completes on the first Tab when zsh autoloads it from `$fpath`, where its
-//!   body runs on that Tab rather than when it is sourced.
-//!
-//! Hidden commands and flags (`__hook`, `__label`, `init --script`) are never offered.
+//! Two things are aws-as's own, each through clap_complete's public interface: the zsh script
+//! ends with `shell/aws-as-autoload.zsh`, so that it also completes on the first Tab when zsh
+//! autoloads it from `$fpath`; and completion is given the interface without its hidden commands
+//! and flags (`__hook`, `__label`, `init --script`), which it never offers.
 
 use crate::cli::{Cli, CompletionShell};
-use crate::config::Profiles;
-use crate::config::chain::{profile_kind, valid_profile_name};
-use anyhow::{Result, bail};
-use clap::CommandFactory;
-use clap_complete::engine::CompletionCandidate;
+use anyhow::Result;
+use clap::{Command, CommandFactory, ValueEnum};
 use clap_complete::env::{Bash, EnvCompleter, Fish, Shells, Zsh};
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 
 /// The variable that asks the binary for completions instead of running a command.
 pub const VAR: &str = "AWS_AS_COMPLETE";
 
-/// The binary as the scripts name it: on PATH, never a path.
+/// The binary as the scripts name and call it: on PATH, never a path, so that the scripts can be
+/// checked in (`completions/`) and installed once.
 const BIN: &str = "aws-as";
 
-/// What clap_complete is given as the program to run, so that the one place it appears in each
-/// registration can be found and replaced with a call that bypasses the shell function.
-const MARK: &str = "__AWS_AS_COMPLETER__";
+const SHELLS: Shells<'static> = Shells(&[&Bash, &ZshAutoload, &Fish]);
 
 pub fn run(shell: CompletionShell) -> Result<()> {
     crate::util::print_stdout(&registration(shell)?)
 }
 
-/// The registration script for `shell`: what `aws-as completions SHELL` prints and
-/// `completions/` holds.
+/// The registration script for `shell`: what `aws-as completions SHELL` prints, `completions/`
+/// holds, and `AWS_AS_COMPLETE=SHELL aws-as` prints too (clap_complete's own way to ask).
 pub fn registration(shell: CompletionShell) -> Result<String> {
-    let dialect = Dialect::from(shell);
+    let name = shell.to_possible_value().expect("no shell is skipped");
+    let completer = SHELLS
+        .completer(name.get_name())
+        .expect("a completer for each shell");
     let mut buf = Vec::new();
-    dialect.write_registration(VAR, BIN, BIN, BIN, &mut buf)?;
+    // The arguments CompleteEnv passes, as `complete` configures it.
+    completer.write_registration(VAR, BIN, BIN, BIN, &mut buf)?;
     Ok(String::from_utf8(buf)?)
 }
 
-/// Answer a completion request (`AWS_AS_COMPLETE` is set): print the candidates for the words in
-/// `args`. Nothing goes to stderr, which is the user's terminal mid-line. None when the variable
-/// is empty or `0`, clap_complete's way to turn completion off: then the command runs.
+/// Answer a completion request (`AWS_AS_COMPLETE` is set): clap_complete prints the candidates
+/// for the words in `args`, or the registration when there are none. Nothing goes to stderr,
+/// which is the user's terminal mid-line. None when the variable is empty or `0`, clap_complete's
+/// way to turn completion off: then the command runs.
 pub fn complete(args: Vec<OsString>) -> Option<ExitCode> {
     let cwd = std::env::current_dir().ok();
-    let shells = Shells(&[&Dialect::Bash, &Dialect::Zsh, &Dialect::Fish]);
-    let done = clap_complete::CompleteEnv::with_factory(Cli::command)
+    let done = clap_complete::CompleteEnv::with_factory(interface)
         .var(VAR)
         .bin(BIN)
         .completer(BIN)
-        .shells(shells)
+        .shells(SHELLS)
         .try_complete(args, cwd.as_deref());
     match done {
         Ok(true) => Some(ExitCode::SUCCESS),
@@ -69,90 +66,48 @@ pub fn complete(args: Vec<OsString>) -> Option<ExitCode> {
     }
 }
 
-/// Profile names that start with what has been typed, from the config and credentials files and
-/// aws-as's key index (no key store is opened). Each carries its kind, which zsh and fish show.
-pub fn profile_names(current: &OsStr) -> Vec<CompletionCandidate> {
-    let Some(current) = current.to_str() else {
-        return Vec::new();
-    };
-    // A config that can't be read offers nothing; the command itself will say why.
-    let Ok(profiles) = Profiles::load(&crate::env::Env::read()) else {
-        return Vec::new();
-    };
-    profiles
-        .names()
-        .into_iter()
-        // Only names the SDK accepts: nothing else could be switched to, and these are plain
-        // characters that are safe to put on a terminal.
-        .filter(|name| name.starts_with(current) && valid_profile_name(name))
-        .map(|name| {
-            let kind = profile_kind(&profiles, &name);
-            CompletionCandidate::new(&name).help(Some(format!("profile ({kind})").into()))
-        })
-        .collect()
+/// The interface as completion sees it: `Cli` without its hidden commands and flags.
+/// clap_complete offers hidden ones whenever nothing visible matches (`aws-as __` would offer
+/// `__hook`), and a clap `Command` can't drop a subcommand or an argument once it has one, so this
+/// is a copy that never had them.
+fn interface() -> Command {
+    visible(&Cli::command())
 }
 
-/// The three shells, each clap_complete's own with the changes described at the top.
-#[derive(Clone, Copy)]
-enum Dialect {
-    Bash,
-    Zsh,
-    Fish,
+fn visible(cmd: &Command) -> Command {
+    let mut copy = Command::new(cmd.get_name().to_owned())
+        .disable_help_subcommand(cmd.is_disable_help_subcommand_set())
+        .args(cmd.get_arguments().filter(|a| !a.is_hide_set()).cloned())
+        .subcommands(
+            cmd.get_subcommands()
+                .filter(|s| !s.is_hide_set())
+                .map(visible),
+        );
+    // The help shown beside a command (and beside its `--help`, which says whether there is more),
+    // and the version that gives `--version`.
+    if let Some(about) = cmd.get_about() {
+        copy = copy.about(about.clone());
+    }
+    if let Some(about) = cmd.get_long_about() {
+        copy = copy.long_about(about.clone());
+    }
+    if let Some(version) = cmd.get_version() {
+        copy = copy.version(version.to_owned());
+    }
+    copy
 }
 
-impl From<CompletionShell> for Dialect {
-    fn from(shell: CompletionShell) -> Dialect {
-        match shell {
-            CompletionShell::Bash => Dialect::Bash,
-            CompletionShell::Zsh => Dialect::Zsh,
-            CompletionShell::Fish => Dialect::Fish,
-        }
-    }
-}
+/// clap_complete's zsh, whose registration also completes the first Tab after an autoload from
+/// `$fpath`, where clap_complete's own only registers the completer for the Tabs that follow.
+struct ZshAutoload;
 
-impl Dialect {
-    fn inner(self) -> &'static dyn EnvCompleter {
-        match self {
-            Dialect::Bash => &Bash,
-            Dialect::Zsh => &Zsh,
-            Dialect::Fish => &Fish,
-        }
-    }
-
-    /// The header, after the first line where zsh's `#compdef` must stay.
-    fn header(self) -> String {
-        let (install, shell) = match self {
-            Dialect::Bash => ("~/.local/share/bash-completion/completions/aws-as", "bash"),
-            Dialect::Zsh => ("_aws-as in a directory on $fpath", "zsh"),
-            Dialect::Fish => ("~/.config/fish/completions/aws-as.fish", "fish"),
-        };
-        format!(
-            "# aws-as completions for {shell}: `aws-as completions {shell}` prints this file.\n\
-             # Install it as {install}.\n\
-             # Subcommands, flags and profile names come from the aws-as on PATH when Tab is pressed\n\
-             # ({VAR}={shell} aws-as -- WORDS...), through `command` so that the shell function\n\
-             # that `eval \"$(aws-as -s)\"` defines is not run instead.\n"
-        )
-    }
-
-    /// clap_complete's call of the program, with the mark for the program, as each script has
-    /// it; and what it becomes.
-    fn call(self) -> (String, String) {
-        match self {
-            // The template double-quotes the program.
-            Dialect::Bash => (format!("\"{MARK}\" --"), format!("command {BIN} --")),
-            Dialect::Zsh | Dialect::Fish => (format!("{MARK} --"), format!("command {BIN} --")),
-        }
-    }
-}
-
-impl EnvCompleter for Dialect {
+impl EnvCompleter for ZshAutoload {
     fn name(&self) -> &'static str {
-        self.inner().name()
+        Zsh.name()
     }
 
     fn is(&self, name: &str) -> bool {
-        self.inner().is(name)
+        Zsh.is(name)
     }
 
     fn write_registration(
@@ -160,179 +115,75 @@ impl EnvCompleter for Dialect {
         var: &str,
         name: &str,
         bin: &str,
-        _completer: &str,
+        completer: &str,
         buf: &mut dyn Write,
     ) -> std::io::Result<()> {
-        let mut generated = Vec::new();
-        self.inner()
-            .write_registration(var, name, bin, MARK, &mut generated)?;
-        let generated = String::from_utf8(generated).map_err(std::io::Error::other)?;
-        let script = adapt(*self, &generated).map_err(std::io::Error::other)?;
-        buf.write_all(script.as_bytes())
+        Zsh.write_registration(var, name, bin, completer, buf)?;
+        writeln!(buf)?;
+        buf.write_all(include_str!("../../shell/aws-as-autoload.zsh").as_bytes())
     }
 
-    /// clap_complete's own output for each shell, from the candidates less the hidden ones.
     fn write_complete(
         &self,
-        cmd: &mut clap::Command,
-        mut args: Vec<OsString>,
-        current_dir: Option<&std::path::Path>,
+        cmd: &mut Command,
+        args: Vec<OsString>,
+        current_dir: Option<&Path>,
         buf: &mut dyn Write,
     ) -> std::io::Result<()> {
-        // What the registration passes besides the words, as clap_complete's own shells read it.
-        let index: usize = std::env::var("_CLAP_COMPLETE_INDEX")
-            .ok()
-            .and_then(|i| i.parse().ok())
-            .unwrap_or_default();
-        let ifs = std::env::var("_CLAP_IFS").unwrap_or_else(|_| "\n".to_owned());
-        match self {
-            Dialect::Bash => {
-                let values: Vec<String> = visible(cmd, args, index, current_dir)?
-                    .iter()
-                    .map(|c| c.get_value().to_string_lossy().into_owned())
-                    .collect();
-                write!(buf, "{}", values.join(&ifs))
-            }
-            Dialect::Zsh => {
-                // zsh leaves out an empty word under the cursor.
-                if args.len() == index {
-                    args.push(OsString::new());
-                }
-                let lines: Vec<String> = visible(cmd, args, index, current_dir)?
-                    .iter()
-                    .map(|c| {
-                        let value = c.get_value().to_string_lossy();
-                        let value = value.replace('\\', "\\\\").replace(':', "\\:");
-                        match help_line(c) {
-                            Some(help) => format!("{value}:{}", help.replace('\\', "\\\\")),
-                            None => value,
-                        }
-                    })
-                    .collect();
-                write!(buf, "{}", lines.join(&ifs))
-            }
-            Dialect::Fish => {
-                let index = args.len().saturating_sub(1);
-                for c in visible(cmd, args, index, current_dir)? {
-                    write!(buf, "{}", c.get_value().to_string_lossy())?;
-                    if let Some(help) = help_line(&c) {
-                        write!(buf, "\t{help}")?;
-                    }
-                    writeln!(buf)?;
-                }
-                Ok(())
-            }
-        }
+        Zsh.write_complete(cmd, args, current_dir, buf)
     }
-}
-
-/// The candidates for word `index`, less hidden commands and flags: clap_complete leaves those
-/// out only while something visible matches too, so `aws-as __` would offer `__hook`.
-fn visible(
-    cmd: &mut clap::Command,
-    args: Vec<OsString>,
-    index: usize,
-    current_dir: Option<&std::path::Path>,
-) -> std::io::Result<Vec<CompletionCandidate>> {
-    let mut candidates = clap_complete::engine::complete(cmd, args, index, current_dir)?;
-    candidates.retain(|c| !c.is_hide_set());
-    Ok(candidates)
-}
-
-/// The first line of a candidate's help, as zsh and fish show it beside the value.
-fn help_line(c: &CompletionCandidate) -> Option<String> {
-    let help = c.get_help()?.to_string();
-    Some(help.lines().next().unwrap_or_default().to_owned())
-}
-
-/// clap_complete's script for `dialect`, changed as described at the top. It fails if the script
-/// no longer has the expected shape (a new clap_complete), rather than print a script that calls
-/// the shell function.
-fn adapt(dialect: Dialect, generated: &str) -> Result<String> {
-    let (call, ours) = dialect.call();
-    if generated.matches(&call).count() != 1 || generated.matches(MARK).count() != 1 {
-        bail!(
-            "clap_complete's {} script has changed shape",
-            dialect.name()
-        );
-    }
-    let body = generated.trim().replace(&call, &ours);
-    let header = dialect.header();
-    let script = match dialect {
-        Dialect::Bash | Dialect::Fish => format!("{header}\n{body}\n"),
-        Dialect::Zsh => {
-            // `#compdef` must stay the first line, for compinit to find the file on $fpath.
-            let (first, rest) = body.split_once('\n').unwrap_or((&body, ""));
-            if !first.starts_with("#compdef ") {
-                bail!("clap_complete's zsh script no longer starts with #compdef");
-            }
-            let function = format!("_clap_dynamic_completer_{}", BIN.replace('-', "_"));
-            // Autoloaded from $fpath, the file's body is the function _aws-as and runs on the
-            // first Tab, when the compdef in it is too late for that Tab: so it completes then
-            // as well. Sourced, funcstack[1] is the file's path and this does nothing. See "Autoloading
-            // Functions" in zshmisc(1).
-            format!(
-                "{first}\n{header}{rest}\n\n\
-                 # Autoloaded from $fpath, this is the first Tab: complete it too.\n\
-                 if [[ ${{funcstack[1]-}} == _{BIN} ]]; then\n    \
-                 {function} \"$@\"\nfi\n"
-            )
-        }
-    };
-    Ok(script)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn every_script_calls_the_binary_through_command_and_embeds_no_path() {
-        for shell in [
-            CompletionShell::Bash,
-            CompletionShell::Zsh,
-            CompletionShell::Fish,
-        ] {
-            let script = registration(shell).unwrap();
-            assert!(!script.contains(MARK), "{script}");
-            assert_eq!(script.matches("command aws-as -- ").count(), 1, "{script}");
-            assert!(script.contains("AWS_AS_COMPLETE"), "{script}");
-            let exe = std::env::current_exe().unwrap();
-            assert!(!script.contains(exe.parent().unwrap().to_str().unwrap()));
-        }
-        assert!(
-            registration(CompletionShell::Zsh)
-                .unwrap()
-                .starts_with("#compdef aws-as\n")
-        );
-    }
-
-    #[test]
-    fn a_changed_template_is_refused_rather_than_left_calling_the_function() {
-        let changed = format!("complete -F f aws-as\n{MARK} {MARK} --\n");
-        assert!(adapt(Dialect::Fish, &changed).is_err());
-        assert!(adapt(Dialect::Zsh, &format!("{MARK} --\n")).is_err());
+    /// What clap_complete offers for word `index` of `words`.
+    fn offered(words: &[&str], index: usize) -> Vec<String> {
+        let args = words.iter().map(OsString::from).collect();
+        clap_complete::engine::complete(&mut interface(), args, index, None)
+            .unwrap()
+            .iter()
+            .map(|c| c.get_value().to_string_lossy().into_owned())
+            .collect()
     }
 
     #[test]
     fn hidden_commands_are_never_candidates() {
-        let mut cmd = Cli::command();
-        let offered: Vec<String> = visible(&mut cmd, vec!["aws-as".into(), "__".into()], 1, None)
-            .unwrap()
-            .iter()
-            .map(|c| c.get_value().to_string_lossy().into_owned())
-            .collect();
-        assert!(offered.is_empty(), "{offered:?}");
-        let offered: Vec<String> = visible(
-            &mut cmd,
-            vec!["aws-as".into(), "init".into(), "bash".into(), "--s".into()],
-            3,
-            None,
-        )
-        .unwrap()
-        .iter()
-        .map(|c| c.get_value().to_string_lossy().into_owned())
-        .collect();
-        assert!(!offered.contains(&"--script".to_owned()), "{offered:?}");
+        assert!(offered(&["aws-as", "__"], 1).is_empty());
+        let flags = offered(&["aws-as", "init", "bash", "--s"], 3);
+        assert!(!flags.contains(&"--script".to_owned()), "{flags:?}");
+    }
+
+    #[test]
+    fn completion_sees_the_whole_visible_interface() {
+        for (words, index, expected) in [
+            (&["aws-as", "ex"][..], 1, &["exec", "export"][..]),
+            (&["aws-as", "cache", ""], 2, &["list", "clear", "--help"]),
+            (&["aws-as", "--v"], 1, &["--version"]),
+            (&["aws-as", "exec", "dev", "--mfa"], 3, &["--mfa-code"]),
+            (&["aws-as", "-"], 1, &["-s", "-c"]),
+        ] {
+            let offered = offered(words, index);
+            for value in expected {
+                assert!(
+                    offered.contains(&value.to_string()),
+                    "{words:?}: {offered:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_script_names_the_binary_and_embeds_no_path() {
+        for shell in CompletionShell::value_variants() {
+            let script = registration(*shell).unwrap();
+            assert!(script.contains("AWS_AS_COMPLETE"), "{script}");
+            let exe = std::env::current_exe().unwrap();
+            assert!(!script.contains(exe.parent().unwrap().to_str().unwrap()));
+        }
+        let zsh = registration(CompletionShell::Zsh).unwrap();
+        assert!(zsh.starts_with("#compdef aws-as\n"));
+        assert!(zsh.ends_with(include_str!("../../shell/aws-as-autoload.zsh")));
     }
 }

@@ -41,7 +41,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Export { name, format }) => export::run(ctx, &name, format, &cli.obtain),
         Some(Command::Login { name, open }) => login::run(ctx, &name, open, &cli.obtain),
         Some(Command::Completions { shell }) => completions::run(shell),
-        Some(Command::Man) => man::run(),
+        Some(Command::Man { dir }) => man::run(dir.as_deref()),
         Some(Command::Cache { action }) => cache::run(ctx, action),
         Some(Command::Add { name, from_env }) => add::run(ctx, &name, from_env),
         Some(Command::Remove { name }) => remove::run(ctx, &name),
