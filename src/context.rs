@@ -21,14 +21,7 @@ pub struct Context {
     sdk: RefCell<Option<(String, aws_config::SdkConfig)>>,
 }
 
-/// `cell`'s value, made by `make` the first time.
-fn lazy<T>(cell: &OnceCell<T>, make: impl FnOnce() -> Result<T>) -> Result<&T> {
-    if let Some(value) = cell.get() {
-        return Ok(value);
-    }
-    let value = make()?;
-    Ok(cell.get_or_init(|| value))
-}
+use crate::util::lazy;
 
 impl Context {
     /// A run that reads the process environment, now.
@@ -84,17 +77,17 @@ impl Context {
                 .context("could not start the async runtime")
         })?;
         let settings = self.settings()?;
+        let files = self.profiles()?.sdk_files();
         let mut sdk = self.sdk.borrow_mut();
         let config = match sdk.as_ref() {
             Some((name, config)) if *name == chain.name => config.clone(),
             _ => {
-                let files = self.profiles()?.sdk_files();
-                let config = Aws::load(rt, chain, &self.env, settings, files);
+                let config = Aws::load(rt, chain, &self.env, settings, files.clone());
                 *sdk = Some((chain.name.clone(), config.clone()));
                 config
             }
         };
-        Ok(Aws::new(rt, config, settings, self.profiles()?.sdk_files()))
+        Ok(Aws::new(rt, config, settings, files))
     }
 }
 

@@ -7,6 +7,16 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+/// `cell`'s value, made by `make` the first time it is asked for (`OnceCell::get_or_try_init`,
+/// which is not stable yet).
+pub fn lazy<T>(cell: &std::cell::OnceCell<T>, make: impl FnOnce() -> Result<T>) -> Result<&T> {
+    if let Some(value) = cell.get() {
+        return Ok(value);
+    }
+    let value = make()?;
+    Ok(cell.get_or_init(|| value))
+}
+
 /// Seconds since the Unix epoch, now.
 pub fn now_epoch() -> i64 {
     SystemTime::now()

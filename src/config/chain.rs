@@ -195,35 +195,93 @@ fn resolve_from(
             "`{name}` is not a valid profile name: the AWS SDKs only accept letters, digits and _-/.%@:+"
         );
     }
-    if profiles.get(name).is_none() {
+    let Some(target) = profiles.get(name) else {
         bail!(
             "there is no profile `{name}` in the AWS config files{}",
             suggestion(profiles, name)
         );
-    }
-
-    if let Some(target) = profiles.get(name)
-        && target.get("federation_name").is_some()
-    {
+    };
+    if target.get("federation_name").is_some() {
         leading.push(name.to_string());
         return resolve_federation(profiles, name, target, env, leading);
     }
+    let mut walk = Walk {
+        profiles,
+        env,
+        visited: Vec::new(),
+        hops_rev: Vec::new(),
+        mfa_off: false,
+        region: None,
+    };
+    let base = walk.walk_to_base(name)?;
+    let Walk {
+        hops_rev,
+        mfa_off,
+        region,
+        ..
+    } = walk;
+    let mut hops: Vec<RoleHop> = hops_rev.into_iter().rev().collect();
+    let base = settle_mfa(profiles, name, base, &mut hops, mfa_off);
+    if matches!(&base.keys, BaseKeys::Static(keys) if keys.session_token.is_some())
+        && hops.is_empty()
+    {
+        bail!(
+            "profile `{name}` holds temporary keys (aws_session_token); aws-as needs long-term keys \
+             to start a session, or a role_arn to assume with them"
+        );
+    }
+    Ok(Chain {
+        name: name.to_string(),
+        base,
+        hops,
+        region,
+        endpoint: endpoint(profiles, name, env),
+        federation: None,
+    })
+}
 
-    let mut hops_rev: Vec<RoleHop> = Vec::new();
-    // Set when a profile in the chain says `mfa_serial = none`.
-    let mut mfa_off = false;
-    let mut visited: Vec<String> = Vec::new();
-    let mut region: Option<String> = None;
-    let mut current = name.to_string();
-    let base = loop {
-        let profile = profiles.get(&current).ok_or_else(|| {
-            let from = visited.last().cloned().unwrap_or_default();
+/// The walk from the target profile back along `source_profile` to the base credentials,
+/// collecting the role hops (target first) and the first region on the way.
+struct Walk<'a> {
+    profiles: &'a Profiles,
+    env: &'a Env,
+    /// The profiles walked through so far, for the loop check and the messages.
+    visited: Vec<String>,
+    hops_rev: Vec<RoleHop>,
+    /// Set when a profile on the way says `mfa_serial = none`.
+    mfa_off: bool,
+    region: Option<String>,
+}
+
+/// Where a profile on the walk leads.
+enum Next {
+    Base(Base),
+    Source(String),
+}
+
+impl Walk<'_> {
+    fn walk_to_base(&mut self, name: &str) -> Result<Base> {
+        let mut current = name.to_string();
+        loop {
+            match self.visit(&current)? {
+                Next::Base(base) => return Ok(base),
+                Next::Source(src) => current = src,
+            }
+        }
+    }
+
+    /// One profile of the walk: its region, then its own credentials, or its role and where
+    /// that role's credentials come from.
+    fn visit(&mut self, current: &str) -> Result<Next> {
+        let profiles = self.profiles;
+        let profile = profiles.get(current).ok_or_else(|| {
+            let from = self.visited.last().cloned().unwrap_or_default();
             anyhow!(
                 "profile `{from}` names source_profile `{current}`, which does not exist{}",
-                suggestion(profiles, &current)
+                suggestion(profiles, current)
             )
         })?;
-        if region.is_none()
+        if self.region.is_none()
             && let Some(r) = get(profile, "region")
         {
             if !valid_region(r) {
@@ -232,103 +290,129 @@ fn resolve_from(
                      (letters, digits and -, as in eu-west-1)"
                 );
             }
-            region = Some(r.to_owned());
+            self.region = Some(r.to_owned());
         }
-        visited.push(current.clone());
-
+        self.visited.push(current.to_string());
         // A source profile with keys of its own is used for those keys even when it also has a
         // role_arn: the SDKs and the AWS CLI prioritise static credentials after the first hop.
-        if visited.len() > 1
-            && let Some(base) = static_base(profiles, profile, &current)?
+        if self.visited.len() > 1
+            && let Some(base) = static_base(profiles, profile, current)?
         {
-            break base;
+            return Ok(Next::Base(base));
         }
-        if let Some(base) = web_identity_base(profile, &current) {
-            break base;
+        if let Some(base) = web_identity_base(profile, current) {
+            return Ok(Next::Base(base));
         }
         if profile.get("role_arn").is_some() {
-            let role_arn = get(profile, "role_arn")
-                .ok_or_else(|| anyhow!("profile `{current}` has an empty role_arn"))?
-                .to_string();
-            let duration_seconds = match get(profile, "duration_seconds") {
-                None => None,
-                // AssumeRole takes 900 seconds to 12 hours.
-                Some(v) => Some(
-                    v.parse::<i32>()
-                        .ok()
-                        .filter(|d| (900..=43200).contains(d))
-                        .ok_or_else(|| {
-                            anyhow!(
-                                "profile `{current}` has duration_seconds = {v}; AssumeRole takes \
-                                 900 to 43200 seconds"
-                            )
-                        })?,
-                ),
-            };
-            hops_rev.push(RoleHop {
-                profile: current.clone(),
-                role_arn,
-                external_id: get(profile, "external_id").map(str::to_owned),
-                role_session_name: match get(profile, "role_session_name") {
-                    Some(v) if !valid_session_name(v) => bail!(
-                        "profile `{current}` has role_session_name = {v}, which STS would refuse: \
-                         use 2 to 64 letters, digits and _+=,.@-"
-                    ),
-                    v => v.map(str::to_owned),
-                },
-                duration_seconds,
-                source_identity: get(profile, "source_identity").map(str::to_owned),
-                mfa_serial: mfa_serial(profile, &mut mfa_off),
-                mfa_process: get(profile, "mfa_process").map(str::to_owned),
-            });
-            let source = get(profile, "source_profile");
-            let credential_source = get(profile, "credential_source");
-            match (source, credential_source) {
-                (Some(_), Some(_)) => bail!(
-                    "profile `{current}` sets both source_profile and credential_source; keep one"
-                ),
-                (Some(src), None) if src == current => {
-                    // The AWS CLI's rule: a profile that is its own source uses its own keys.
-                    break static_base(profiles, profile, &current)?.ok_or_else(|| {
-                        anyhow!("profile `{current}` is its own source_profile but has no aws_access_key_id")
-                    })?;
-                }
-                (Some(src), None) => {
-                    if visited.iter().any(|v| v == src) {
-                        visited.push(src.to_string());
-                        bail!("the source_profile chain loops: {}", visited.join(" -> "));
-                    }
-                    current = src.to_string();
-                }
-                (None, Some("Environment")) => break environment_base(&current, env)?,
-                (None, Some(other)) => bail!(
-                    "profile `{current}` uses credential_source = {other}, which aws-as does not support; \
-                     use Environment or a source_profile"
-                ),
-                (None, None) => bail!(
-                    "profile `{current}` has a role_arn but no source_profile or credential_source"
-                ),
-            }
-        } else if let Some(base) = static_base(profiles, profile, &current)? {
-            break base;
-        } else if let Some(base) = provided_base(profile, &current)? {
-            break base;
-        } else {
-            bail!(
-                "profile `{current}` has no credentials: give it aws_access_key_id and \
-                 aws_secret_access_key, role_arn with source_profile, SSO settings or a \
-                 credential_process"
-            );
+            let hop = role_hop(profile, current, &mut self.mfa_off)?;
+            self.hops_rev.push(hop);
+            return self.role_source(profile, current);
         }
-    };
+        if let Some(base) = static_base(profiles, profile, current)? {
+            return Ok(Next::Base(base));
+        }
+        if let Some(base) = provided_base(profile, current)? {
+            return Ok(Next::Base(base));
+        }
+        bail!(
+            "profile `{current}` has no credentials: give it aws_access_key_id and \
+             aws_secret_access_key, role_arn with source_profile, SSO settings or a \
+             credential_process"
+        );
+    }
 
-    let mut hops: Vec<RoleHop> = hops_rev.into_iter().rev().collect();
-    let mut base = base;
-    // One MFA entry serves every role: when the first role after static keys wants MFA, that
-    // device guards the base's session (GetSessionToken), and the role is assumed with the MFA
-    // session's keys instead of asking for a code again, as aws-vault does.
-    let long_term = base.keys.long_term();
-    if long_term
+    /// Where a role profile's credentials come from: `source_profile` or `credential_source`.
+    fn role_source(&mut self, profile: &Profile, current: &str) -> Result<Next> {
+        match (
+            get(profile, "source_profile"),
+            get(profile, "credential_source"),
+        ) {
+            (Some(_), Some(_)) => bail!(
+                "profile `{current}` sets both source_profile and credential_source; keep one"
+            ),
+            (Some(src), None) if src == current => {
+                // The AWS CLI's rule: a profile that is its own source uses its own keys.
+                let base = static_base(self.profiles, profile, current)?.ok_or_else(|| {
+                    anyhow!(
+                        "profile `{current}` is its own source_profile but has no \
+                         aws_access_key_id"
+                    )
+                })?;
+                Ok(Next::Base(base))
+            }
+            (Some(src), None) => {
+                if self.visited.iter().any(|v| v == src) {
+                    self.visited.push(src.to_string());
+                    bail!(
+                        "the source_profile chain loops: {}",
+                        self.visited.join(" -> ")
+                    );
+                }
+                Ok(Next::Source(src.to_string()))
+            }
+            (None, Some("Environment")) => Ok(Next::Base(environment_base(current, self.env)?)),
+            (None, Some(other)) => bail!(
+                "profile `{current}` uses credential_source = {other}, which aws-as does not \
+                 support; use Environment or a source_profile"
+            ),
+            (None, None) => bail!(
+                "profile `{current}` has a role_arn but no source_profile or credential_source"
+            ),
+        }
+    }
+}
+
+/// The AssumeRole a profile with `role_arn` makes, its settings checked as STS would check them.
+fn role_hop(profile: &Profile, current: &str, mfa_off: &mut bool) -> Result<RoleHop> {
+    let role_arn = get(profile, "role_arn")
+        .ok_or_else(|| anyhow!("profile `{current}` has an empty role_arn"))?
+        .to_string();
+    let duration_seconds = match get(profile, "duration_seconds") {
+        None => None,
+        // AssumeRole takes 900 seconds to 12 hours.
+        Some(v) => Some(
+            v.parse::<i32>()
+                .ok()
+                .filter(|d| (900..=43200).contains(d))
+                .ok_or_else(|| {
+                    anyhow!(
+                        "profile `{current}` has duration_seconds = {v}; AssumeRole takes 900 to \
+                         43200 seconds"
+                    )
+                })?,
+        ),
+    };
+    let role_session_name = match get(profile, "role_session_name") {
+        Some(v) if !valid_session_name(v) => bail!(
+            "profile `{current}` has role_session_name = {v}, which STS would refuse: use 2 to 64 \
+             letters, digits and _+=,.@-"
+        ),
+        v => v.map(str::to_owned),
+    };
+    Ok(RoleHop {
+        profile: current.to_string(),
+        role_arn,
+        external_id: get(profile, "external_id").map(str::to_owned),
+        role_session_name,
+        duration_seconds,
+        source_identity: get(profile, "source_identity").map(str::to_owned),
+        mfa_serial: mfa_serial(profile, mfa_off),
+        mfa_process: get(profile, "mfa_process").map(str::to_owned),
+    })
+}
+
+/// Which MFA device guards what. One MFA entry serves every role: when the first role after
+/// long-term keys wants MFA, that device guards the base's session (GetSessionToken), and the
+/// role is assumed with the MFA session's keys instead of asking for a code again, as aws-vault
+/// does. With no device anywhere (and no `mfa_serial = none`), the device is looked up later.
+fn settle_mfa(
+    profiles: &Profiles,
+    name: &str,
+    mut base: Base,
+    hops: &mut [RoleHop],
+    mfa_off: bool,
+) -> Base {
+    if base.keys.long_term()
         && let Some(first) = hops.first_mut()
         && let Some(serial) = first.mfa_serial.clone()
     {
@@ -349,23 +433,7 @@ fn resolve_from(
             .and_then(|p| get(p, "mfa_process"))
             .map(str::to_owned);
     }
-    if matches!(&base.keys, BaseKeys::Static(keys) if keys.session_token.is_some())
-        && hops.is_empty()
-    {
-        bail!(
-            "profile `{name}` holds temporary keys (aws_session_token); aws-as needs long-term keys \
-             to start a session, or a role_arn to assume with them"
-        );
-    }
-
-    Ok(Chain {
-        name: name.to_string(),
-        base,
-        hops,
-        region,
-        endpoint: endpoint(profiles, name, env),
-        federation: None,
-    })
+    base
 }
 
 fn endpoint(profiles: &Profiles, name: &str, env: &Env) -> String {

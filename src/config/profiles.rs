@@ -71,8 +71,8 @@ impl Profiles {
 
     /// The files as aws-as read them, for aws-config's own loaders (the SDK configuration and
     /// the providers of SSO, process and web identity bases).
-    pub fn sdk_files(&self) -> EnvConfigFiles {
-        self.files.clone()
+    pub fn sdk_files(&self) -> &EnvConfigFiles {
+        &self.files
     }
 
     /// Where the profile's long-term keys are in aws-as's store, if they are.

@@ -41,7 +41,7 @@ pub struct Aws<'a> {
     config: SdkConfig,
     settings: &'a Settings,
     /// The AWS files as the run read them, for the SDK's providers.
-    files: EnvConfigFiles,
+    files: &'a EnvConfigFiles,
 }
 
 /// The region STS is called in, picked as the SDKs pick it: `AWS_REGION`, then
@@ -86,7 +86,7 @@ impl<'a> Aws<'a> {
         rt: &'a tokio::runtime::Runtime,
         config: SdkConfig,
         settings: &'a Settings,
-        files: EnvConfigFiles,
+        files: &'a EnvConfigFiles,
     ) -> Aws<'a> {
         Aws {
             rt,
@@ -102,6 +102,7 @@ impl<'a> Aws<'a> {
     #[doc(hidden)]
     pub fn for_endpoint(rt: &'a tokio::runtime::Runtime, endpoint: &str) -> Aws<'a> {
         static DEFAULTS: std::sync::OnceLock<Settings> = std::sync::OnceLock::new();
+        static NO_FILES: std::sync::OnceLock<EnvConfigFiles> = std::sync::OnceLock::new();
         let config = SdkConfig::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new("us-east-1"))
@@ -113,7 +114,7 @@ impl<'a> Aws<'a> {
             rt,
             config,
             settings: DEFAULTS.get_or_init(Settings::default),
-            files: EnvConfigFiles::default(),
+            files: NO_FILES.get_or_init(EnvConfigFiles::default),
         }
     }
 

@@ -6,7 +6,7 @@ pub mod discovery;
 pub mod mfa;
 
 use crate::config::chain::{Step, StepKind};
-use crate::config::{Base, BaseKeys, Chain, Settings};
+use crate::config::{Base, BaseKeys, Chain, RoleHop, Settings};
 use crate::context::Context;
 use crate::env::Env;
 use crate::keys::IndexEntry;
@@ -14,6 +14,7 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use aws::Aws;
 use cache::{Cache, Entry};
 use serde::{Deserialize, Serialize};
+use std::cell::OnceCell;
 use std::time::Duration;
 use zeroize::Zeroizing;
 
@@ -232,15 +233,14 @@ pub fn obtain(ctx: &Context, chain: &Chain, req: &Request) -> Result<Credentials
         return Ok(creds);
     }
     let steps = chain.steps();
-    let mut run = Run {
+    let run = Run {
         ctx,
         chain,
         req,
         settings,
         cache: ctx.cache()?,
         total: steps.len(),
-        aws: None,
-        base: None,
+        base: OnceCell::new(),
     };
     // The credentials of the step before; none while the base's own keys sign.
     let mut source: Option<Credentials> = None;
@@ -258,16 +258,14 @@ struct Run<'a> {
     settings: &'a Settings,
     cache: &'a Cache,
     total: usize,
-    /// Made at the first call, once.
-    aws: Option<Aws<'a>>,
     /// The base's keys, fetched when the first call needs them.
-    base: Option<Credentials>,
+    base: OnceCell<Credentials>,
 }
 
 impl Run<'_> {
     /// One step: from the cache when another process has just stored it, from the holder's
     /// failure when it has just failed, else from STS; stored for the next time.
-    fn step(&mut self, i: usize, step: &Step, source: Option<&Credentials>) -> Result<Credentials> {
+    fn step(&self, i: usize, step: &Step, source: Option<&Credentials>) -> Result<Credentials> {
         let key = step.key();
         let profile = step.profile(self.chain);
         let what = format!(
@@ -300,7 +298,30 @@ impl Run<'_> {
                 failed.pid
             );
         }
-        let fresh = self.fetch(i, step, source, is_target)?;
+        let call = Call {
+            run: self,
+            aws: self.ctx.aws(self.chain)?,
+            key,
+            n: i + 1,
+            is_target,
+        };
+        let fresh = match &step.kind {
+            StepKind::Source { profile } => call.source(profile)?,
+            StepKind::Session {
+                serial,
+                mfa_process,
+                profile,
+            } => call.session(
+                self.signer(source)?,
+                serial.as_deref(),
+                mfa_process.as_deref(),
+                profile,
+            )?,
+            StepKind::Role { index } => {
+                call.role(self.signer(source)?, &self.chain.hops[*index])?
+            }
+            StepKind::Federation { profile } => call.federation(self.signer(source)?, profile)?,
+        };
         let entry = Entry::new(profile, step.kind.name(), fresh.clone());
         if lock.is_some()
             && let Err(e) = self.cache.write(key, &entry)
@@ -310,106 +331,119 @@ impl Run<'_> {
         Ok(fresh)
     }
 
-    /// The call a step makes. A failure of the call itself is recorded for the processes waiting
-    /// on this step's lock, so that they report it instead of making the same call again.
-    fn fetch(
-        &mut self,
-        i: usize,
-        step: &Step,
-        source: Option<&Credentials>,
-        is_target: bool,
-    ) -> Result<Credentials> {
-        let (n, total) = (i + 1, self.total);
-        let say = |what: &str| eprintln!("[{n}/{total}] {}", crate::util::sanitize(what));
-        if self.aws.is_none() {
-            self.aws = Some(self.ctx.aws(self.chain)?);
+    /// What signs a step's call: the step before's credentials, else the base's own keys.
+    fn signer<'s>(&'s self, source: Option<&'s Credentials>) -> Result<&'s Credentials> {
+        match source {
+            Some(creds) => Ok(creds),
+            None => crate::util::lazy(&self.base, || base_keys(self.ctx.env(), &self.chain.base)),
         }
-        let record = |e: anyhow::Error| {
-            self.cache.record_failure(step.key(), &e);
-            e
-        };
-        let session_duration = match (is_target, self.req.duration) {
+    }
+}
+
+/// The call one step makes. A failure of the call itself (not of getting an MFA code for it) is
+/// recorded for the processes waiting on the step's lock, so that they report it instead of
+/// making the same call again.
+struct Call<'r, 'a> {
+    run: &'r Run<'a>,
+    aws: Aws<'a>,
+    key: &'r str,
+    /// The step's place in the chain, from 1.
+    n: usize,
+    is_target: bool,
+}
+
+impl Call<'_, '_> {
+    /// `[n/total] what` on stderr, as each call is made.
+    fn say(&self, what: &str) {
+        eprintln!(
+            "[{}/{}] {}",
+            self.n,
+            self.run.total,
+            crate::util::sanitize(what)
+        );
+    }
+
+    fn record(&self, e: anyhow::Error) -> anyhow::Error {
+        self.run.cache.record_failure(self.key, &e);
+        e
+    }
+
+    /// The lifetime for a session or a federation token: `--duration` for the target, else
+    /// `session_duration`.
+    fn session_duration(&self) -> Duration {
+        match (self.is_target, self.run.req.duration) {
             (true, Some(d)) => d,
-            _ => self.settings.session_duration,
+            _ => self.run.settings.session_duration,
+        }
+    }
+
+    fn code(&self, serial: Option<&str>, process: Option<&str>) -> Result<Option<String>> {
+        mfa_code(serial, process, self.run.req, self.run.settings)
+    }
+
+    fn source(&self, profile: &str) -> Result<Credentials> {
+        let run = self.run;
+        self.say(&format!(
+            "{} credentials for profile {profile}",
+            provider_name(run.chain)
+        ));
+        from_provider(
+            &self.aws,
+            run.chain,
+            run.req,
+            run.settings,
+            self.session_duration(),
+        )
+        .map_err(|e| self.record(e))
+    }
+
+    fn session(
+        &self,
+        signer: &Credentials,
+        serial: Option<&str>,
+        process: Option<&str>,
+        profile: &str,
+    ) -> Result<Credentials> {
+        let code = self.code(serial, process)?;
+        self.say(&match serial {
+            Some(s) => s.to_string(),
+            None => format!("session for profile {profile}"),
+        });
+        self.aws
+            .get_session_token(signer, self.session_duration(), serial.zip(code.as_deref()))
+            .with_context(|| format!("could not start a session for profile `{profile}`"))
+            .map_err(|e| self.record(e))
+    }
+
+    fn role(&self, signer: &Credentials, hop: &RoleHop) -> Result<Credentials> {
+        let code = self.code(hop.mfa_serial.as_deref(), hop.mfa_process.as_deref())?;
+        self.say(&hop.role_arn);
+        let duration = if self.is_target {
+            self.run.req.duration
+        } else {
+            None
         };
-        let client = self.aws.as_ref().expect("made above");
-        if let StepKind::Source { profile } = &step.kind {
-            say(&format!(
-                "{} credentials for profile {profile}",
-                provider_name(self.chain)
-            ));
-            return from_provider(
-                client,
-                self.chain,
-                self.req,
-                self.settings,
-                session_duration,
-            )
-            .map_err(record);
-        }
-        if source.is_none() && self.base.is_none() {
-            self.base = Some(base_keys(self.ctx.env(), &self.chain.base)?);
-        }
-        let Some(signer) = source.or(self.base.as_ref()) else {
-            unreachable!("loaded above");
-        };
-        let req = self.req;
-        match &step.kind {
-            StepKind::Session {
-                serial,
-                mfa_process,
-                profile,
-                ..
-            } => {
-                let code = mfa_code(
-                    serial.as_deref(),
-                    mfa_process.as_deref(),
-                    req,
-                    self.settings,
-                )?;
-                say(&match serial {
-                    Some(s) => s.clone(),
-                    None => format!("session for profile {profile}"),
-                });
-                let mfa = serial.as_deref().zip(code.as_deref());
-                client
-                    .get_session_token(signer, session_duration, mfa)
-                    .with_context(|| format!("could not start a session for profile `{profile}`"))
-                    .map_err(record)
-            }
-            StepKind::Role { index } => {
-                let hop = &self.chain.hops[*index];
-                let code = mfa_code(
-                    hop.mfa_serial.as_deref(),
-                    hop.mfa_process.as_deref(),
-                    req,
-                    self.settings,
-                )?;
-                say(&hop.role_arn);
-                let duration = if is_target { req.duration } else { None };
-                let mfa = hop.mfa_serial.as_deref().zip(code.as_deref());
-                client
-                    .assume_role(signer, hop, duration, mfa)
-                    .with_context(|| format!("could not assume {}", hop.role_arn))
-                    .map_err(record)
-            }
-            StepKind::Federation { profile } => {
-                let fed = self
-                    .chain
-                    .federation
-                    .as_ref()
-                    .expect("a federation step has one");
-                say(&format!("federated user {}", fed.name));
-                let duration = req.duration.unwrap_or(self.settings.session_duration);
-                client
-                    .get_federation_token(signer, fed, duration)
-                    .with_context(|| {
-                        format!("could not get a federation token for profile `{profile}`")
-                    })
-                    .map_err(record)
-            }
-            StepKind::Source { .. } => unreachable!("handled above"),
-        }
+        let mfa = hop.mfa_serial.as_deref().zip(code.as_deref());
+        self.aws
+            .assume_role(signer, hop, duration, mfa)
+            .with_context(|| format!("could not assume {}", hop.role_arn))
+            .map_err(|e| self.record(e))
+    }
+
+    fn federation(&self, signer: &Credentials, profile: &str) -> Result<Credentials> {
+        let fed = self.run.chain.federation.as_ref().with_context(|| {
+            format!("profile `{profile}` has a federation step but no federation_name")
+        })?;
+        self.say(&format!("federated user {}", fed.name));
+        let duration = self
+            .run
+            .req
+            .duration
+            .unwrap_or(self.run.settings.session_duration);
+        self.aws
+            .get_federation_token(signer, fed, duration)
+            .with_context(|| format!("could not get a federation token for profile `{profile}`"))
+            .map_err(|e| self.record(e))
     }
 }
 
