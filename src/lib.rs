@@ -4,6 +4,7 @@
 //! `credentials` obtains credentials for it (cache, then STS under a lock), and `shell` renders
 //! typed statements for one shell dialect. `cmd` holds one file per subcommand that wires these up.
 
+pub mod browser;
 pub mod cli;
 pub mod cmd;
 pub mod config;

@@ -96,6 +96,15 @@ impl<'a> Aws<'a> {
         }
     }
 
+    /// The run's runtime, for a request that is not an SDK call (console sign-in).
+    pub(super) fn runtime(&self) -> &tokio::runtime::Runtime {
+        self.rt
+    }
+
+    pub(super) fn settings(&self) -> &Settings {
+        self.settings
+    }
+
     /// A client for `endpoint` alone, reading none of the user's files or environment and
     /// never retrying: only for the fuzz target that feeds whole answers through the SDK
     /// (`crate::fuzz::sts_response`). Everything after the constructor is the production path.

@@ -2,6 +2,7 @@
 
 pub mod aws;
 pub mod cache;
+pub mod console;
 pub mod discovery;
 pub mod mfa;
 
