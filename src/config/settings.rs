@@ -8,27 +8,41 @@ use serde::Deserialize;
 use std::path::PathBuf;
 use std::time::Duration;
 
-#[derive(Debug, Clone)]
+/// The settings as serde reads them from TOML: each field through the one function that checks
+/// it (a duration within its range, a URL `login` may use, a key store's name, a prompt format),
+/// every field optional, and any other key refused.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// Lifetime requested from GetSessionToken for the shared (MFA) session.
+    #[serde(deserialize_with = "de::session_duration")]
     pub session_duration: Duration,
     /// Cached credentials this close to expiry are fetched again.
+    #[serde(deserialize_with = "de::refresh_margin")]
     pub refresh_margin: Duration,
     /// The longest a user waits for one STS call, retries included.
+    #[serde(deserialize_with = "de::sts_timeout")]
     pub sts_timeout: Duration,
     /// What the prompt shows in front of the shell's own prompt.
+    #[serde(deserialize_with = "de::prompt_format")]
     pub prompt_format: PromptFormat,
     /// Where `add` and `import` store long-term keys (`AWS_AS_KEYS_BACKEND` overrides it).
+    #[serde(deserialize_with = "de::keys_backend")]
     pub keys_backend: Option<crate::keys::Backend>,
     /// How long `rotate` waits for a new access key to start working before it gives up on it.
+    #[serde(deserialize_with = "de::key_verify_timeout")]
     pub key_verify_timeout: Duration,
     /// The console federation endpoint `login` calls, instead of the partition's own.
+    #[serde(deserialize_with = "de::signin_url")]
     pub signin_url: Option<String>,
     /// The console page `login` lands on, instead of the partition's own.
+    #[serde(deserialize_with = "de::console_url")]
     pub console_url: Option<String>,
     /// The longest aws-as waits for another aws-as process that is getting the same credentials.
+    #[serde(deserialize_with = "de::lock_timeout")]
     pub lock_timeout: Duration,
     /// The longest `mfa_process` may take to print a code.
+    #[serde(deserialize_with = "de::mfa_timeout")]
     pub mfa_timeout: Duration,
 }
 
@@ -154,19 +168,58 @@ fn bounded(name: &str, text: &str) -> Result<Duration> {
     Ok(d)
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawSettings {
-    session_duration: Option<String>,
-    refresh_margin: Option<String>,
-    sts_timeout: Option<String>,
-    prompt_format: Option<String>,
-    keys_backend: Option<String>,
-    key_verify_timeout: Option<String>,
-    signin_url: Option<String>,
-    console_url: Option<String>,
-    lock_timeout: Option<String>,
-    mfa_timeout: Option<String>,
+/// serde's readers for the settings: each one parses and checks its field, and names it in the
+/// error (a `toml` error's message carries no field name of its own).
+mod de {
+    use super::{PromptFormat, bounded, check_web_url};
+    use serde::{Deserialize, Deserializer, de::Error};
+    use std::time::Duration;
+
+    fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        String::deserialize(d)
+    }
+
+    /// One reader per duration setting, each with its own name and range.
+    macro_rules! durations {
+        ($($name:ident),*) => {$(
+            pub fn $name<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+                bounded(stringify!($name), &text(d)?).map_err(|e| D::Error::custom(format!("{e:#}")))
+            }
+        )*};
+    }
+    durations!(
+        session_duration,
+        refresh_margin,
+        sts_timeout,
+        key_verify_timeout,
+        lock_timeout,
+        mfa_timeout
+    );
+
+    pub fn prompt_format<'de, D: Deserializer<'de>>(d: D) -> Result<PromptFormat, D::Error> {
+        PromptFormat::parse(&text(d)?)
+            .map_err(|e| D::Error::custom(format!("prompt_format: {e:#}")))
+    }
+
+    pub fn keys_backend<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<crate::keys::Backend>, D::Error> {
+        crate::keys::Backend::parse(&text(d)?)
+            .map(Some)
+            .map_err(|e| D::Error::custom(format!("keys_backend: {e:#}")))
+    }
+
+    pub fn signin_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        let url = text(d)?;
+        check_web_url(&url, false).map_err(|e| D::Error::custom(format!("signin_url: {e:#}")))?;
+        Ok(Some(url))
+    }
+
+    pub fn console_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        let url = text(d)?;
+        check_web_url(&url, true).map_err(|e| D::Error::custom(format!("console_url: {e:#}")))?;
+        Ok(Some(url))
+    }
 }
 
 /// `$AWS_AS_CONFIG`, else `$XDG_CONFIG_HOME/aws-as/config.toml`, else
@@ -219,41 +272,17 @@ impl Settings {
     }
 
     pub fn parse(text: &str) -> Result<Settings> {
-        let raw: RawSettings = toml::from_str(text)?;
-        let mut settings = Settings::default();
-        if let Some(v) = raw.session_duration {
-            settings.session_duration = bounded("session_duration", &v)?;
-        }
-        if let Some(v) = raw.refresh_margin {
-            settings.refresh_margin = bounded("refresh_margin", &v)?;
-        }
-        if let Some(v) = raw.sts_timeout {
-            settings.sts_timeout = bounded("sts_timeout", &v)?;
-        }
-        if let Some(v) = raw.lock_timeout {
-            settings.lock_timeout = bounded("lock_timeout", &v)?;
-        }
-        if let Some(v) = raw.mfa_timeout {
-            settings.mfa_timeout = bounded("mfa_timeout", &v)?;
-        }
-        if let Some(v) = raw.prompt_format {
-            settings.prompt_format = PromptFormat::parse(&v).context("prompt_format")?;
-        }
-        if let Some(v) = raw.keys_backend {
-            settings.keys_backend = Some(crate::keys::Backend::parse(&v).context("keys_backend")?);
-        }
-        if let Some(v) = raw.key_verify_timeout {
-            settings.key_verify_timeout = bounded("key_verify_timeout", &v)?;
-        }
-        if let Some(v) = raw.signin_url {
-            check_web_url(&v, false).context("signin_url")?;
-            settings.signin_url = Some(v);
-        }
-        if let Some(v) = raw.console_url {
-            check_web_url(&v, true).context("console_url")?;
-            settings.console_url = Some(v);
-        }
-        Ok(settings)
+        toml::from_str(text).map_err(|e| {
+            // The message alone, with the line it is on: toml's own rendering draws the line
+            // over several, and an error is one line.
+            let line = e
+                .span()
+                .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+            match line {
+                Some(n) => anyhow::anyhow!("{} (line {n})", e.message().trim()),
+                None => anyhow::anyhow!("{}", e.message().trim()),
+            }
+        })
     }
 }
 

@@ -125,7 +125,9 @@ fn read_bounded(child: &mut Child, limit: Duration) -> Result<(Vec<u8>, std::pro
 }
 
 /// SIGKILL process `pid` and every process below it, found through /proc (Linux); elsewhere the
-/// process alone. The children go first, so none is reparented out of reach.
+/// process alone. The tree is found first, so no process is lost when its parent dies, and it is
+/// stopped before it is killed, so that no shell in it can report a killed child ("Killed") on
+/// the user's terminal.
 fn kill_tree(pid: u32) {
     let mut parents: Vec<(u32, u32)> = Vec::new();
     if let Ok(rd) = std::fs::read_dir("/proc") {
@@ -162,9 +164,11 @@ fn kill_tree(pid: u32) {
         );
         i += 1;
     }
-    for p in tree.into_iter().rev() {
-        // SAFETY: kill with a pid and a signal number has no memory effects.
-        unsafe { libc::kill(p as libc::pid_t, libc::SIGKILL) };
+    for signal in [libc::SIGSTOP, libc::SIGKILL] {
+        for p in &tree {
+            // SAFETY: kill with a pid and a signal number has no memory effects.
+            unsafe { libc::kill(*p as libc::pid_t, signal) };
+        }
     }
 }
 
