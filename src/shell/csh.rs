@@ -1,7 +1,7 @@
 //! csh and tcsh rendering. Every statement ends in `;` and takes one line, with no comments:
 //! ``eval "`aws-as ...`"`` joins the lines into one.
 
-use super::Stmt;
+use super::{Label, Var};
 use anyhow::{Result, bail};
 
 /// Single quotes, with `'` as `'\''` and `!` as `\!`: csh substitutes history even inside single
@@ -40,36 +40,39 @@ fn prompt_text(label: &str, tcsh: bool) -> String {
     out
 }
 
-pub fn render(stmts: &[Stmt]) -> Result<String> {
-    let mut out = String::new();
-    for stmt in stmts {
-        match stmt {
-            Stmt::Set(var, value) => {
-                out.push_str(&format!("setenv {} {};\n", var.name(), quote(value)?));
-            }
-            Stmt::Unset(var) => out.push_str(&format!("unsetenv {};\n", var.name())),
-            // The saved state is numbered by the variable's place in MANAGED (csh limits the
-            // length of variable names).
-            Stmt::Restore(var) => {
-                let n = super::MANAGED.iter().position(|v| v == var).unwrap_or(0) + 1;
-                out.push_str(&format!("__aws_as_restore {n} {};\n", var.name()));
-            }
-            // The data command's status is the one `aws-as` returns.
-            Stmt::Delegate => out.push_str("__aws_as_run;\nset __aws_as_rc = $status;\n"),
-            Stmt::Label(label) => {
-                // The same text twice, escaped for each shell's prompt; the shell picks its own.
-                // csh cannot read the clock without a process, so the label is the fixed one.
-                let tcsh = quote(&prompt_text(&label.fixed, true))?;
-                let csh = quote(&prompt_text(&label.fixed, false))?;
-                out.push_str(&format!(
-                    "if ($?tcsh) set __aws_as_label = {tcsh};\n\
-                     if (! $?tcsh) set __aws_as_label = {csh};\n\
-                     __aws_as_prompt;\n"
-                ));
-            }
-        }
+pub struct Csh;
+
+impl super::Syntax for Csh {
+    fn quote(value: &str) -> Result<String> {
+        quote(value)
     }
-    Ok(out)
+    fn set(var: Var, quoted: &str) -> String {
+        format!("setenv {} {quoted};\n", var.name())
+    }
+    fn unset(var: Var) -> String {
+        format!("unsetenv {};\n", var.name())
+    }
+    /// The saved state is numbered by the variable's place in MANAGED (csh limits the length of
+    /// variable names).
+    fn restore(var: Var) -> String {
+        let n = super::MANAGED.iter().position(|v| *v == var).unwrap_or(0) + 1;
+        format!("__aws_as_restore {n} {};\n", var.name())
+    }
+    /// The data command's status is the one `aws-as` returns.
+    fn delegate() -> &'static str {
+        "__aws_as_run;\nset __aws_as_rc = $status;\n"
+    }
+    /// The same text twice, escaped for each shell's prompt; the shell picks its own. csh cannot
+    /// read the clock without a process, so the label is the fixed one.
+    fn label(label: &Label) -> Result<String> {
+        let tcsh = quote(&prompt_text(&label.fixed, true))?;
+        let csh = quote(&prompt_text(&label.fixed, false))?;
+        Ok(format!(
+            "if ($?tcsh) set __aws_as_label = {tcsh};\n\
+             if (! $?tcsh) set __aws_as_label = {csh};\n\
+             __aws_as_prompt;\n"
+        ))
+    }
 }
 
 #[cfg(test)]

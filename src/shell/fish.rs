@@ -1,6 +1,6 @@
 //! fish rendering.
 
-use super::Stmt;
+use super::Var;
 use anyhow::Result;
 
 /// Single quotes, with `\` as `\\` first and then `'` as `\'`: the only two characters fish
@@ -20,20 +20,24 @@ pub fn quote(value: &str) -> Result<String> {
     Ok(out)
 }
 
-pub fn render(stmts: &[Stmt]) -> Result<String> {
-    let mut out = String::new();
-    for stmt in stmts {
-        match stmt {
-            Stmt::Set(var, value) => {
-                out.push_str(&format!("set -gx {} {}\n", var.name(), quote(value)?));
-            }
-            Stmt::Unset(var) => out.push_str(&format!("set -e -g {}\n", var.name())),
-            Stmt::Restore(var) => out.push_str(&format!("__aws_as_restore {}\n", var.name())),
-            Stmt::Delegate => out.push_str("__aws_as_run $argv\n"),
-            Stmt::Label(label) => out.push_str(&super::posix::label_call(label, quote)?),
-        }
+pub struct Fish;
+
+impl super::Syntax for Fish {
+    fn quote(value: &str) -> Result<String> {
+        quote(value)
     }
-    Ok(out)
+    fn set(var: Var, quoted: &str) -> String {
+        format!("set -gx {} {quoted}\n", var.name())
+    }
+    fn unset(var: Var) -> String {
+        format!("set -e -g {}\n", var.name())
+    }
+    fn restore(var: Var) -> String {
+        format!("__aws_as_restore {}\n", var.name())
+    }
+    fn delegate() -> &'static str {
+        "__aws_as_run $argv\n"
+    }
 }
 
 #[cfg(test)]

@@ -185,9 +185,9 @@ impl Dialect {
     /// Quote a value so that the shell reads it back byte for byte.
     pub fn quote(self, value: &str) -> Result<String> {
         match self {
-            Dialect::Bash | Dialect::Zsh | Dialect::Sh => posix::quote(value),
-            Dialect::Fish => fish::quote(value),
-            Dialect::Csh => csh::quote(value),
+            Dialect::Bash | Dialect::Zsh | Dialect::Sh => posix::Posix::quote(value),
+            Dialect::Fish => fish::Fish::quote(value),
+            Dialect::Csh => csh::Csh::quote(value),
         }
     }
 
@@ -195,11 +195,54 @@ impl Dialect {
     /// printed, so a value that cannot be represented fails the whole command.
     pub fn render(self, stmts: &[Stmt]) -> Result<String> {
         match self {
-            Dialect::Bash | Dialect::Zsh | Dialect::Sh => posix::render(stmts),
-            Dialect::Fish => fish::render(stmts),
-            Dialect::Csh => csh::render(stmts),
+            Dialect::Bash | Dialect::Zsh | Dialect::Sh => render::<posix::Posix>(stmts),
+            Dialect::Fish => render::<fish::Fish>(stmts),
+            Dialect::Csh => render::<csh::Csh>(stmts),
         }
     }
+}
+
+/// How one dialect says each kind of statement. The one quoting function of each dialect is its
+/// `quote`; every value goes through it, in `render`.
+trait Syntax {
+    /// Quote a value so that the shell reads it back byte for byte, or refuse it.
+    fn quote(value: &str) -> Result<String>;
+    /// Export `var` with a value already quoted.
+    fn set(var: Var, quoted: &str) -> String;
+    fn unset(var: Var) -> String;
+    fn restore(var: Var) -> String;
+    /// Run the binary again, outside the hook, with the wrapper's own arguments.
+    fn delegate() -> &'static str;
+    /// Store the prompt label: by default `__aws_as_label FIXED [HEAD EXPIRES TAIL]`, the call
+    /// the shell functions count down from where they can read the clock without a process.
+    fn label(label: &Label) -> Result<String> {
+        let mut line = format!("__aws_as_label {}", Self::quote(&label.fixed)?);
+        if let Some(live) = &label.live {
+            line.push_str(&format!(
+                " {} {} {}",
+                Self::quote(&live.head)?,
+                live.expires,
+                Self::quote(&live.tail)?
+            ));
+        }
+        line.push('\n');
+        Ok(line)
+    }
+}
+
+/// The statements in dialect `S`, one walk for every dialect.
+fn render<S: Syntax>(stmts: &[Stmt]) -> Result<String> {
+    let mut out = String::new();
+    for stmt in stmts {
+        match stmt {
+            Stmt::Set(var, value) => out.push_str(&S::set(*var, &S::quote(value)?)),
+            Stmt::Unset(var) => out.push_str(&S::unset(*var)),
+            Stmt::Restore(var) => out.push_str(&S::restore(*var)),
+            Stmt::Delegate => out.push_str(S::delegate()),
+            Stmt::Label(label) => out.push_str(&S::label(label)?),
+        }
+    }
+    Ok(out)
 }
 
 /// No shell variable can hold a NUL byte: refuse the value rather than let it be cut short.

@@ -1,6 +1,6 @@
 //! sh-family rendering: bash, zsh, dash, ksh93 and mksh.
 
-use super::{Label, Stmt};
+use super::Var;
 use anyhow::Result;
 
 /// Always single-quote, with `'` as `'\''` and empty as `''`. Never bare (zsh expands a bare
@@ -20,37 +20,25 @@ pub fn quote(value: &str) -> Result<String> {
     Ok(out)
 }
 
-pub fn render(stmts: &[Stmt]) -> Result<String> {
-    let mut out = String::new();
-    for stmt in stmts {
-        match stmt {
-            Stmt::Set(var, value) => {
-                out.push_str(&format!("export {}={}\n", var.name(), quote(value)?));
-            }
-            Stmt::Unset(var) => out.push_str(&format!("unset {}\n", var.name())),
-            Stmt::Restore(var) => out.push_str(&format!("__aws_as_restore {}\n", var.name())),
-            Stmt::Delegate => out.push_str("__aws_as_run \"$@\"\n"),
-            Stmt::Label(label) => out.push_str(&label_call(label, quote)?),
-        }
-    }
-    Ok(out)
-}
+/// bash, zsh, dash, ksh93 and mksh.
+pub struct Posix;
 
-/// `__aws_as_label FIXED [HEAD EXPIRES TAIL]`: the shell function stores the label, and counts
-/// down from the live pieces where it can read the clock without starting a process. fish uses
-/// the same call with its own quoting.
-pub fn label_call(label: &Label, quote: fn(&str) -> Result<String>) -> Result<String> {
-    let mut line = format!("__aws_as_label {}", quote(&label.fixed)?);
-    if let Some(live) = &label.live {
-        line.push_str(&format!(
-            " {} {} {}",
-            quote(&live.head)?,
-            live.expires,
-            quote(&live.tail)?
-        ));
+impl super::Syntax for Posix {
+    fn quote(value: &str) -> Result<String> {
+        quote(value)
     }
-    line.push('\n');
-    Ok(line)
+    fn set(var: Var, quoted: &str) -> String {
+        format!("export {}={quoted}\n", var.name())
+    }
+    fn unset(var: Var) -> String {
+        format!("unset {}\n", var.name())
+    }
+    fn restore(var: Var) -> String {
+        format!("__aws_as_restore {}\n", var.name())
+    }
+    fn delegate() -> &'static str {
+        "__aws_as_run \"$@\"\n"
+    }
 }
 
 #[cfg(test)]
