@@ -261,6 +261,33 @@ def client_summary(results):
     )
 
 
+def activation(raw, sid, title, intro):
+    """Each shell alone beside the same shell running only aws-as's activation, in one hyperfine
+    invocation: rows `SHELL alone` and `SHELL + activation`, and in SID.aws-as the times one run
+    of each executed the aws-as binary (n/a without strace)."""
+    rows, results, load_avg = raw.load(sid)
+    runs_of = raw.pairs(f"{sid}.aws-as")
+    intro += raw.load_note(load_avg)
+    out_lines = [f"## {title}", "", intro, ""]
+    out_lines += table("| shell | alone: median (ms) | with activation: median (ms) | activation adds "
+                       "(ms) | σ alone / with (ms) | runs alone / with | aws-as processes | "
+                       "processes |")
+    for kind, name, requests, procs, command, note in rows:
+        if kind == "floor":
+            continue
+        sh = name.split()[0]
+        alone, r = results[f"{sh} alone"], results[name]
+        out_lines.append(f"| {sh} | {ms(alone['median'])} | {ms(r['median'])} "
+                         f"| {signed(r['median'] - alone['median'])} "
+                         f"| {ms(alone['stddev'])} / {ms(r['stddev'])} "
+                         f"| {len(alone['times'])} / {len(r['times'])} "
+                         f"| {runs_of.get(name, 'n/a')} | {procs} |")
+    out_lines.append("")
+    for kind, name, requests, procs, command, note in rows:
+        out_lines += command_block(name, kind == "floor", command, note)
+    return out_lines + [""]
+
+
 # ---- bench/RESULTS.md --------------------------------------------------------------------------
 
 
@@ -374,12 +401,29 @@ def scenario_client(raw):
         client_summary)
 
 
+def scenario_activation(raw):
+    """f) What activation alone adds to starting a shell, and how many aws-as runs it takes."""
+    return activation(
+        raw, "activation", "f) What activation adds to a new shell",
+        "bash and zsh, reading no rc file, started with nothing to do (`:`) and with only the "
+        "activation line aws-as's README gives for them, `eval \"$(aws-as -s)\"`: what that line "
+        "in an rc file costs every new interactive shell before its first prompt. All four "
+        "commands run in one "
+        "hyperfine invocation, so that they share the machine's load. *Activation adds* is the "
+        "median with activation less the median of the same shell alone. *aws-as processes* is "
+        "how many times one activation runs the aws-as binary (its successful `execve` calls "
+        "under `strace -f -e trace=execve`); *processes* counts every process the command starts, "
+        "the shell included. Activation is checked once before the timing (the shell has "
+        "`aws-as-deactivate` after it); the timed commands are exactly the ones shown. "
+        "The target: activation adds at most 1.5 ms.")
+
+
 def results_md(out):
     """bench/RESULTS.md as text, from the raw results in OUT."""
     raw = Raw(out)
     lines = header(raw.info) + method(raw.info)
     for section in (scenario_creds, scenario_switch, scenario_shells, scenario_prompt,
-                    scenario_client):
+                    scenario_client, scenario_activation):
         lines += section(raw)
     return "\n".join(lines).rstrip("\n") + "\n"
 
