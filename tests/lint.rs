@@ -1,6 +1,7 @@
 //! The static shell files and the code the binary emits pass each shell's own checks: shellcheck
 //! and shfmt for sh and bash, `zsh -n`, fish_indent and `fish --no-execute` for fish, and a real
-//! run under tcsh and BSD csh (which have no linter).
+//! run under tcsh and BSD csh (which have no linter). The repository's own scripts pass shellcheck
+//! and shfmt too, and bench/report.py compiles.
 
 use crate::support::*;
 use aws_as::shell::{DIALECTS, Dialect, Label, Live, Stmt, Var};
@@ -174,8 +175,27 @@ fn every_dialect_has_its_file() {
     }
 }
 
-/// The repository's own bash scripts (scripts/, and CI's entry point) pass shellcheck, following
-/// what they source, and shfmt in the style of the shell files.
+/// The shell scripts among the files of `dir` (relative to the repository): those whose `#!` line
+/// names sh or bash. bench/ also holds Markdown, Python and its venv.
+fn shell_scripts_in(dir: &str) -> Vec<String> {
+    let mut scripts: Vec<String> = std::fs::read_dir(repo().join(dir))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|path| {
+            let text = std::fs::read(path).unwrap_or_default();
+            let first = text.split(|&b| b == b'\n').next().unwrap_or_default();
+            path.is_file()
+                && first.starts_with(b"#!")
+                && (first.ends_with(b"bash") || first.ends_with(b"/sh"))
+        })
+        .map(|path| format!("{dir}/{}", path.file_name().unwrap().to_string_lossy()))
+        .collect();
+    scripts.sort();
+    scripts
+}
+
+/// The repository's own bash scripts (scripts/, bench/'s, and CI's entry point) pass shellcheck,
+/// following what they source, and shfmt in the style of the shell files.
 #[test]
 fn repository_scripts_pass_shellcheck_and_shfmt() {
     if !require("shellcheck") || !require("shfmt") {
@@ -186,8 +206,11 @@ fn repository_scripts_pass_shellcheck_and_shfmt() {
         .map(|e| format!("scripts/{}", e.unwrap().file_name().to_string_lossy()))
         .collect();
     scripts.sort();
+    scripts.extend(shell_scripts_in("bench"));
     scripts.push(".ci/run".into());
-    assert!(scripts.contains(&"scripts/demo".to_string()), "{scripts:?}");
+    for expected in ["scripts/demo", "bench/run"] {
+        assert!(scripts.contains(&expected.to_string()), "{scripts:?}");
+    }
     for (program, args) in [
         ("shellcheck", &["-x"][..]),
         ("shfmt", &["-i", "4", "-ci", "-d"][..]),
@@ -205,4 +228,27 @@ fn repository_scripts_pass_shellcheck_and_shfmt() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+}
+
+/// bench/report.py, the Python that bench/run runs, compiles with warnings as errors (an invalid
+/// escape in a string, say). py_compile is in every python3, so this needs nothing installed; the
+/// bytecode goes to a scratch directory, not into bench/.
+#[test]
+fn bench_report_compiles() {
+    if !require("python3") {
+        return;
+    }
+    let cache = tempfile::tempdir().unwrap();
+    let out = Command::new("python3")
+        .args(["-W", "error", "-m", "py_compile", "bench/report.py"])
+        .env("PYTHONPYCACHEPREFIX", cache.path())
+        .current_dir(repo())
+        .output()
+        .unwrap_or_else(|e| panic!("python3: {e}"));
+    assert!(
+        out.status.success() && out.stdout.is_empty() && out.stderr.is_empty(),
+        "python3 -m py_compile bench/report.py:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -1,4 +1,7 @@
 //! A moto server on a free loopback port, with its request recorder.
+//!
+//! `requests` is the one reader of what the recording says each request was: bench/run, which uses
+//! the same recorder, only counts its lines (one per request).
 
 use base64::Engine;
 use std::collections::HashMap;

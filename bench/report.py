@@ -1,0 +1,464 @@
+"""bench/run's Python: bench/RESULTS.md from the raw results, and the check of mksh's prompts.
+
+bench/run leaves its raw results in a scratch directory and runs this with the bench venv's Python
+to write the report; it also asks it whether mksh's prompt rows drew the prompts they should, a
+check the shell cannot make simply. Nothing beyond the standard library is needed.
+
+Usage:
+    report.py results OUT TARGET         write TARGET (bench/RESULTS.md) from the raw results in OUT
+    report.py mksh-prompts FILE LABEL N  exit 0 when FILE, an interactive mksh's output, ends with
+                                         N + 1 prompts showing LABEL (a regular expression)
+
+OUT holds info.tsv (the machine, the versions and the settings, one `key<TAB>value` a line) and, for
+each hyperfine invocation ID, ID.tsv (one row per command: kind, name, requests, processes,
+command, note; a \\x1f in the command stands for a line break), ID.json (hyperfine's
+--export-json) and ID.load (the 1-minute load average when its timing started). Some scenarios
+leave a note more, named below where it is read.
+"""
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+
+# ---- The raw results ---------------------------------------------------------------------------
+
+
+class Raw:
+    """What one run of bench/run left in OUT."""
+
+    def __init__(self, out):
+        """Read info.tsv, which every section needs."""
+        self.out = out
+        self.info = dict(line.split("\t", 1) for line in self.text("info.tsv").splitlines())
+        self.renders = int(self.info["renders"])
+        self.live = self.info["live"].split()
+
+    def text(self, name):
+        """The text of one file in OUT."""
+        return (self.out / name).read_text()
+
+    def pairs(self, name):
+        """A note of `name<TAB>value` lines in OUT, as a dict."""
+        return dict(line.split("\t") for line in self.text(name).splitlines())
+
+    def load(self, sid):
+        """The rows of one hyperfine invocation: (kind, name, requests, processes, command, note),
+        its results by name, and the load average when its timing started."""
+        rows = []
+        for line in self.text(f"{sid}.tsv").splitlines():
+            kind, name, requests, procs, command, note = line.split("\t")
+            rows.append((kind, name, requests, procs, command.replace("\x1f", "\n"), note))
+        results = {r["command"]: r for r in json.loads(self.text(f"{sid}.json"))["results"]}
+        return rows, results, self.text(f"{sid}.load").strip()
+
+    def load_note(self, load_avg):
+        """The sentence that ends a scenario's introduction: how busy the machine was."""
+        return (f" (1-minute load average when timing started: {load_avg} on "
+                f"{self.info['nproc']} cores.)")
+
+
+# ---- Formatting --------------------------------------------------------------------------------
+
+
+def ms(seconds):
+    """Seconds as milliseconds, with three significant digits or more."""
+    v = seconds * 1000
+    return f"{v:.2f}" if v < 10 else f"{v:.1f}"
+
+
+def signed(seconds):
+    """A difference in seconds as milliseconds, always with its sign."""
+    v = seconds * 1000
+    return ("+" if v >= 0 else "−") + ms(abs(v) / 1000)
+
+
+def ratio(x, ref):
+    """x as a multiple of ref."""
+    r = x / ref
+    return f"{r:.2f}×" if r < 10 else f"{r:.0f}×"
+
+
+def cell(text):
+    """Text made safe for a Markdown table cell."""
+    return text.replace("|", "\\|")
+
+
+def timing(r):
+    """The median, mean ± σ and runs columns of one hyperfine result."""
+    return f"{ms(r['median'])} | {ms(r['mean'])} ± {ms(r['stddev'])} | {len(r['times'])}"
+
+
+def table(head):
+    """A Markdown table's head line and the separator line under it."""
+    return [head, "|---" * (head.count("|") - 1) + "|"]
+
+
+def mksh_input(command):
+    """The file an interactive mksh row reads, as lines to show: its setup, then the count of the
+    empty lines that follow (one prompt each)."""
+    m = re.search(r"-i <(\S+\.in)'", command)
+    if not m:
+        return None
+    text = Path(m.group(1)).read_text().split("\n")[:-1]
+    setup = [t for t in text if t]
+    return setup, len(text) - len(setup)
+
+
+def command_block(name, floor, command, note):
+    """A bullet with the command exactly as hyperfine ran it: inline when it is one line, as a
+    block when it is a script of several."""
+    head = f"- **{name}**{' (reference point)' if floor else ''}: "
+    inp = mksh_input(command)
+    if "\n" not in command and not inp:
+        tick = "``" if "`" in command else "`"
+        pad = " " if tick == "``" else ""
+        return [f"{head}{tick}{pad}{command}{pad}{tick}  ", f"  {note}"]
+    block = [f"{head}{note}", "", "  ```sh"]
+    block += [f"  {line}" for line in command.split("\n")]
+    block += ["  ```"]
+    if inp:
+        setup, empty = inp
+        block += ["", f"  where the file holds these lines, then {empty} empty ones:", "",
+                  "  ```sh"] + [f"  {line}" for line in setup] + ["  ```"]
+    return block + [""]
+
+
+# ---- The kinds of section ----------------------------------------------------------------------
+
+
+def plain(raw, sid, title, intro, summary=None):
+    """One hyperfine invocation as a table with ratios to its reference row; summary, when
+    given, turns the results by name into a paragraph shown under the table."""
+    rows, results, load_avg = raw.load(sid)
+    ref_name = next(name for kind, name, *_ in rows if kind == "ref")
+    ref = results[ref_name]["median"]
+    intro += raw.load_note(load_avg)
+    out_lines = [f"## {title}", "", intro, ""]
+    out_lines += table("| | median (ms) | mean ± σ (ms) | runs | requests | processes | ratio to "
+                       f"{ref_name} |")
+    for kind, name, requests, procs, command, note in rows:
+        r = results[name]
+        label = f"**{name}**" if kind == "ref" else name
+        rat = "—" if kind == "floor" else ratio(r["median"], ref)
+        out_lines.append(f"| {cell(label)} | {timing(r)} | {requests} | {procs} | {rat} |")
+    out_lines.append("")
+    if summary:
+        out_lines += [summary(results), ""]
+    for kind, name, requests, procs, command, note in rows:
+        out_lines += command_block(name, kind == "floor", command, note)
+    return out_lines + [""]
+
+
+def shells(raw, sid, title, intro):
+    """One row per shell: the shell alone, then activation and a switch."""
+    rows, results, load_avg = raw.load(sid)
+    intro += raw.load_note(load_avg)
+    out_lines = [f"## {title}", "", intro, ""]
+    out_lines += table("| shell | activate + switch: median (ms) | mean ± σ (ms) | runs | shell alone "
+                       "(ms) | aws-as's part (ms) | requests | processes |")
+    by_name = {name: (kind, requests, procs, command, note) for kind, name, requests, procs,
+               command, note in rows}
+    for kind, name, requests, procs, command, note in rows:
+        if kind == "floor":
+            continue
+        alone = results[f"{name} alone"]["median"]
+        r = results[name]
+        out_lines.append(f"| {name} | {timing(r)} | {ms(alone)} | {ms(r['median'] - alone)} "
+                         f"| {requests} | {procs} |")
+    out_lines += ["", "*aws-as's part* is the median of the row less the median of the same shell "
+                  "started with nothing to do; *processes* counts the shell itself. BSD csh closes "
+                  "every file descriptor up to the open-file limit when it starts and in every child "
+                  f"it forks for a backquote; the limit here was {raw.info['nofile']} (`ulimit -n`), "
+                  "so its rows grow with that limit, not with aws-as.", ""]
+    for kind, name, requests, procs, command, note in rows:
+        if kind != "floor":
+            out_lines += command_block(name, False, command, note)
+    floors = [f"`{by_name[n][3]}`" for kind, n, *_ in rows if kind == "floor"]
+    out_lines += ["- **SHELL alone** (reference points): " + ", ".join(floors) + ".", "", ""]
+    return out_lines
+
+
+# How each shell's rows in the prompt section redraw the prompt.
+HOW = {
+    "bash": "bash runs `PROMPT_COMMAND`, then expands `PS1`, before each prompt. Each redraw here "
+            "is `eval \"${PROMPT_COMMAND-}\"; : \"${PS1@P}\"` in a loop (`${PS1@P}` is bash's own "
+            "prompt expansion).",
+    "zsh": "zsh runs its precmd hooks, then expands `PS1`. Each redraw here runs every function in "
+           "`precmd_functions`, then `: \"${(%%)PS1}\"` (prompt expansion with the prompt options "
+           "in force) in a loop.",
+    "ksh93": "ksh93 draws no prompt when its input is not a terminal, and has no builtin that "
+             "expands `PS1` as the prompt does. The prompt expands `PS1`'s text as a double-quoted "
+             "word (parameters, `${ ...;}` and `$(...)` substitutions, arithmetic), so each redraw "
+             "here is `eval \"p=\\\"$PS1\\\"\"`: the same text through the same expansion, the "
+             "`${ ...;}` substitution that aws-as puts in `PS1` parsed and run each time as it is "
+             "for a prompt. Only the prompt's last step, `!` to the history number, is left out.",
+    "mksh": "mksh draws its prompts (to stderr) even when its input is not a terminal. Each row is an "
+            "interactive `mksh -i` that reads its setup and then empty lines from a file: one real "
+            "prompt per empty line, `PS1` expanded by mksh itself, the `${|...;}` substitution that "
+            "aws-as puts in it included. The file is checked to have "
+            "produced that many prompts showing the right label.",
+}
+
+
+def prompt(raw, title, intro):
+    """Every shell that computes its prompt per redraw: one hyperfine invocation each
+    (prompt-SHELL), compared with the same shell without aws-as. prompt-SHELL.starts holds, per
+    row, the forks and execs strace saw the prompts start."""
+    renders = raw.renders
+    out_lines = [f"## {title}", "", intro, ""]
+    loads = []
+    body = []
+    out_lines += table(f"| | median (ms) | mean ± σ (ms) | runs | processes | forks / execs in the "
+                       f"{renders} prompts | ratio to without aws-as | extra per prompt (µs) |")
+    for sh in raw.live:
+        rows, results, load_avg = raw.load(f"prompt-{sh}")
+        loads.append(f"{sh} {load_avg}")
+        started = raw.pairs(f"prompt-{sh}.starts")
+        ref_name = next(name for kind, name, *_ in rows if kind == "ref")
+        ref = results[ref_name]["median"]
+        for kind, name, requests, procs, command, note in rows:
+            r = results[name]
+            label = f"**{name}**" if kind == "ref" else name
+            extra = (r["median"] - ref) / renders * 1e6
+            out_lines.append(f"| {cell(label)} | {timing(r)} | {procs} | {started.get(name, 'n/a')} "
+                             f"| {ratio(r['median'], ref)} | {extra:+.2f} |")
+        body += [f"### {sh}", "", HOW[sh], ""]
+        for kind, name, requests, procs, command, note in rows:
+            body += command_block(name, False, command, note)
+        body.append("")
+    out_lines += ["", "1-minute load average when each shell's timing started: "
+                  + ", ".join(loads) + f" (on {raw.info['nproc']} cores).", ""]
+    return out_lines + body
+
+
+def client_summary(results):
+    """What the two ways through aws-as cost the client, against the CLI's own cache."""
+    alone = results["AWS CLI alone"]["median"]
+    cp, ex = results["AWS CLI + credential_process"], results["aws-as exec + AWS CLI"]
+    hop, exec_alone = results["credential_process hop alone"], results["aws-as exec alone"]
+    noise = max(r["stddev"] for r in (results["AWS CLI alone"], cp, ex))
+
+    def against(r):
+        """r beside the CLI alone, and whether the difference stands out from the noise."""
+        d = r["median"] - alone
+        if abs(d) < noise:
+            return (f"{ratio(r['median'], alone)} ({signed(d)} ms, less than one run's σ in these "
+                    "rows: on this machine, not a difference that can be told from the load)")
+        return f"{ratio(r['median'], alone)} ({signed(d)} ms, {abs(d) / alone:.1%} of its time)"
+
+    return (
+        f"What the ratios mean: beside the CLI with its own assume-role cache, the same call "
+        f"through aws-as's credential_process took {against(cp)}. That hop is one more process "
+        f"per command, aws-as answering from its cache ({ms(hop['median'])} ms on its own, no "
+        f"request), while the CLI no longer reads its own cache file. Under `aws-as exec` the "
+        f"call took {against(ex)}; exec costs {ms(exec_alone['median'])} ms on its own before the "
+        f"CLI starts, and adds no process (aws-as becomes the CLI, which finds the credentials in "
+        f"its environment). Neither way adds a request, so against real STS neither adds a round "
+        f"trip: the CLI's GetCallerIdentity is the only one. The largest σ of the three CLI rows "
+        f"was {ms(noise)} ms."
+    )
+
+
+def activation(raw, sid, title, intro):
+    """Each shell alone beside the same shell running only aws-as's activation, in one hyperfine
+    invocation: rows `SHELL alone` and `SHELL + activation`, and in SID.aws-as the times one run
+    of each executed the aws-as binary (n/a without strace)."""
+    rows, results, load_avg = raw.load(sid)
+    runs_of = raw.pairs(f"{sid}.aws-as")
+    intro += raw.load_note(load_avg)
+    out_lines = [f"## {title}", "", intro, ""]
+    out_lines += table("| shell | alone: median (ms) | with activation: median (ms) | activation adds "
+                       "(ms) | σ alone / with (ms) | runs alone / with | aws-as processes | "
+                       "processes |")
+    for kind, name, requests, procs, command, note in rows:
+        if kind == "floor":
+            continue
+        sh = name.split()[0]
+        alone, r = results[f"{sh} alone"], results[name]
+        out_lines.append(f"| {sh} | {ms(alone['median'])} | {ms(r['median'])} "
+                         f"| {signed(r['median'] - alone['median'])} "
+                         f"| {ms(alone['stddev'])} / {ms(r['stddev'])} "
+                         f"| {len(alone['times'])} / {len(r['times'])} "
+                         f"| {runs_of.get(name, 'n/a')} | {procs} |")
+    out_lines.append("")
+    for kind, name, requests, procs, command, note in rows:
+        out_lines += command_block(name, kind == "floor", command, note)
+    return out_lines + [""]
+
+
+# ---- bench/RESULTS.md --------------------------------------------------------------------------
+
+
+def header(info):
+    """The title, the date, and the machine and versions the numbers come from."""
+    return [
+        "# aws-as benchmarks",
+        "",
+        f"Measured {info['date']} by `bench/run`. Rerun it to refresh this file.",
+        "",
+        "## Machine and versions",
+        "",
+        f"- CPU: {info['cpu']}, {info['nproc']} cores (nproc), {info['mem']} RAM; {info['kernel']}; "
+        f"open-file limit {info['nofile']}",
+        f"- {info['aws-as']}",
+        f"- awsume {info['awsume']}",
+        f"- {info['aws']}",
+        f"- moto {info['moto']} (the STS every tool talks to, on 127.0.0.1, same machine)",
+        f"- {info['hyperfine']}, strace {info['strace']}",
+        f"- shells: {info['shells']}",
+        "",
+    ]
+
+
+def method(info):
+    """How every scenario is set up, timed and counted."""
+    return [
+        "## Method",
+        "",
+        "- A scratch HOME holds an IAM user behind MFA (`mfa_serial`) and a role profile `dev` "
+        "(`source_profile` = the user, `region` = eu-west-1). `AWS_ENDPOINT_URL` points all three "
+        "tools at moto; no real AWS is involved.",
+        "- Each tool's cache is warmed first (requests to moto for that cold first call: "
+        f"{info['cold']}).",
+        f"- One hyperfine invocation per scenario (per shell in d): `-N` (no intermediate shell), "
+        f"`--warmup 3`, `--min-runs {info['min_runs']}` (fast commands get more runs: hyperfine "
+        "runs each for 3 s at least).",
+        "- Every command first runs once outside the timing and must succeed; each ends with a "
+        "check that it did what it is timed for (the shell holds a session, the prompt reads as it "
+        "should, the CLI's ARN is dev's), "
+        "so a silent failure cannot look fast.",
+        "- *Requests* is what moto recorded during one extra run of the command "
+        "(`MOTO_ENABLE_RECORDING`); any non-zero count is network traffic. Against real STS each "
+        "request adds a round trip (tens to hundreds of ms) that this local setup does not show.",
+        "- *Processes* is how many processes one run starts, itself included "
+        + ("(counted with `strace -f -e trace=execve,fork,vfork,clone,clone3`, threads excluded)."
+           if info["strace"] != "no" else "(n/a: strace was not installed)."),
+        "- The load average shown per scenario includes the benchmark's own earlier runs, which "
+        "keep about one core busy; well above 1 means other work was competing for the CPUs.",
+        "",
+    ]
+
+
+def scenario_creds(raw):
+    """a) Credentials from each tool's warm cache."""
+    return plain(
+        raw, "creds", "a) Credentials for role `dev` from a warm cache",
+        "Each tool already holds what it can cache; the row is what one more request for dev's "
+        "credentials costs.")
+
+
+def scenario_switch(raw):
+    """b) Activation and a switch in bash, beside awsume's switch."""
+    return plain(
+        raw, "switch", "b) A full switch in a real bash",
+        "A new non-interactive bash that ends up holding dev's credentials in its environment.")
+
+
+def scenario_shells(raw):
+    """c) Activation and a switch in each supported shell."""
+    return shells(
+        raw, "shells", "c) Activation and a switch in every shell",
+        "A new non-interactive shell of each kind, reading no rc file, activates aws-as with the "
+        "line aws-as's README gives for it, switches to dev from aws-as's warm cache, and checks "
+        "with its own builtins that it holds a session. The lines are separate, as in an rc file: "
+        "in dash, ksh93, mksh, tcsh and csh `aws-as` is an alias, which applies from the next line "
+        "on.")
+
+
+def scenario_prompt(raw):
+    """d) What aws-as adds to each prompt redraw."""
+    live, renders = raw.live, raw.renders
+    return prompt(
+        raw, "d) What aws-as adds to every prompt",
+        f"The shells in which aws-as's prompt is computed on every redraw ({', '.join(live)}): "
+        f"each row sets the shell up (a plain prompt, activation, a switch to dev), then redraws "
+        f"the prompt {renders} times as that shell does (how, below), then checks that the last "
+        "prompt reads as the row says. The setup is the same within a shell (*without aws-as* "
+        "deactivates with `--keep-creds` after it: same shell and credentials, prompt as before "
+        f"activation), so the difference to that row, divided by {renders}, is what aws-as adds "
+        "to one prompt. *(dev)* is the default `prompt_format`; *(dev 59m)* is "
+        "`({name} {left}) `, counting the time left down on every prompt. *Forks / execs* are "
+        "what strace saw the prompts start: the same command run with 0 prompts is subtracted, so "
+        "the setup does not count; the benchmark stops if aws-as's rows start anything.")
+
+
+def scenario_client(raw):
+    """e) The AWS CLI as dev through aws-as, beside its own cache."""
+    return plain(
+        raw, "client", "e) A client that needs dev's credentials, through aws-as",
+        "The AWS CLI runs `sts get-caller-identity` as dev, all caches warm: through aws-as's "
+        "credential_process, under `aws-as exec`, and with its own assume-role cache (the "
+        "reference row of a). Every row checks that the ARN is dev's assumed role, and the script "
+        "checks moto's recording of each: one request, the CLI's GetCallerIdentity; aws-as makes "
+        "no STS call of its own. awsume has no row: 4.5.4 has neither a credential_process mode "
+        "nor an exec mode (`awsume --help`; it can read a profile's credential_process as a "
+        "source, not serve one). Its nearest, `awsume dev -o NAME`, writes the credentials into "
+        "~/.aws/credentials as a static profile, which the CLI then reads like any key: no hop to "
+        "time, and a copy of the credentials left in that file (`awsume --clean` removes expired "
+        "ones).",
+        client_summary)
+
+
+def scenario_activation(raw):
+    """f) What activation alone adds to starting a shell, and how many aws-as runs it takes."""
+    return activation(
+        raw, "activation", "f) What activation adds to a new shell",
+        "bash and zsh, reading no rc file, started with nothing to do (`:`) and with only the "
+        "activation line aws-as's README gives for them, `eval \"$(aws-as -s)\"`: what that line "
+        "in an rc file costs every new interactive shell before its first prompt. All four "
+        "commands run in one "
+        "hyperfine invocation, so that they share the machine's load. *Activation adds* is the "
+        "median with activation less the median of the same shell alone. *aws-as processes* is "
+        "how many times one activation runs the aws-as binary (its successful `execve` calls "
+        "under `strace -f -e trace=execve`); *processes* counts every process the command starts, "
+        "the shell included. Activation is checked once before the timing (the shell has "
+        "`aws-as-deactivate` after it); the timed commands are exactly the ones shown. "
+        "The target: activation adds at most 1.5 ms.")
+
+
+def results_md(out):
+    """bench/RESULTS.md as text, from the raw results in OUT."""
+    raw = Raw(out)
+    lines = header(raw.info) + method(raw.info)
+    for section in (scenario_creds, scenario_switch, scenario_shells, scenario_prompt,
+                    scenario_client, scenario_activation):
+        lines += section(raw)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+# ---- mksh's prompts ----------------------------------------------------------------------------
+
+
+def mksh_prompts_ok(text, label, n):
+    """Whether text, what an interactive mksh wrote, ends with n + 1 prompts (one per empty line
+    of input, one at its end), each the label (a regular expression), then `$PWD$ `, and nothing
+    after the last."""
+    # Every prompt ends in `$ `; before that, the label and the directory.
+    pieces = text.split("$ ")
+    shown = pieces[-(n + 2):-1]
+    return (pieces[-1].strip() == "" and len(shown) == n + 1
+            and all(re.fullmatch(label + "/[^\n]*", p) for p in shown))
+
+
+def main(argv):
+    """Run one of the two commands; the exit status is the answer for mksh-prompts."""
+    parser = argparse.ArgumentParser(prog="bench/report.py", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    results = sub.add_parser("results", help="write bench/RESULTS.md from the raw results")
+    results.add_argument("out", type=Path)
+    results.add_argument("target", type=Path)
+    mksh = sub.add_parser("mksh-prompts", help="check an interactive mksh's prompts")
+    mksh.add_argument("file", type=Path)
+    mksh.add_argument("label")
+    mksh.add_argument("n", type=int)
+    args = parser.parse_args(argv)
+    if args.command == "results":
+        args.target.write_text(results_md(args.out))
+        return 0
+    return 0 if mksh_prompts_ok(args.file.read_text(), args.label, args.n) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
