@@ -288,17 +288,15 @@ const LOCK_PREFIX: &str = "lock ";
 /// # Safety
 /// No other thread may exist: nothing may read the environment while it changes. Commands
 /// resolve before any runtime or thread is started.
+#[allow(unsafe_code)]
 pub unsafe fn pass_down(env: &Env, name: &str, lock: Option<&str>) {
     let mut lines: Vec<String> = env.resolving_lines().map(str::to_owned).collect();
     lines.push(name.to_string());
     if let Some(key) = lock {
         lines.push(format!("{LOCK_PREFIX}{key}"));
     }
-    #[allow(unsafe_code)]
     // SAFETY: the caller's promise: no other thread exists.
-    unsafe {
-        std::env::set_var(EnvVars::AWS_AS_RESOLVING, lines.join("\n"))
-    };
+    unsafe { std::env::set_var(EnvVars::AWS_AS_RESOLVING, lines.join("\n")) };
 }
 
 /// Remove the variables that hold secrets from the environment of a program aws-as starts (a

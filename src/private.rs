@@ -26,6 +26,7 @@ use std::time::{Duration, Instant, SystemTime};
 /// The prefix of aws-as's temporary files, so that they can be told from anyone else's.
 pub const TMP_PREFIX: &str = ".aws-as-tmp-";
 
+#[allow(unsafe_code)]
 fn euid() -> u32 {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() }

@@ -2,6 +2,10 @@
 //! captures). Hidden input switches echo off and always puts it back, even when the user presses
 //! Ctrl-C at the question.
 
+// The terminal's modes and the signal handlers that restore them are libc calls: this module is
+// one of the few places aws-as allows unsafe code, each block with its SAFETY note.
+#![allow(unsafe_code)]
+
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::fd::AsRawFd;

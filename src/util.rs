@@ -198,6 +198,7 @@ static CORE_LIMIT: std::sync::OnceLock<libc::rlimit> = std::sync::OnceLock::new(
 /// core dump of this process can ever contain them. Not dumpable also means that other processes
 /// of the same user may not ptrace it. Both are undone by exec for the programs aws-as runs;
 /// `restore_core_limit` puts the core-file limit back before it execs a command of the user's.
+#[allow(unsafe_code)]
 pub fn no_core_dumps() {
     // SAFETY: plain syscalls on this process's own attributes, with valid pointers.
     unsafe {
@@ -218,6 +219,7 @@ pub fn no_core_dumps() {
 }
 
 /// The core-file limit as it was before `no_core_dumps`, for a command about to replace aws-as.
+#[allow(unsafe_code)]
 pub fn restore_core_limit() {
     if let Some(lim) = CORE_LIMIT.get() {
         // SAFETY: a valid rlimit for this process.

@@ -308,11 +308,13 @@ mod tests {
     }
 
     #[test]
+    #[allow(unsafe_code)]
     fn permissions_and_round_trip_under_a_tight_umask() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("c");
         let cache = Cache::at(&dir);
         // umask is process-wide; 0477 once left entries 0200, which every read then missed.
+        // SAFETY: umask has no preconditions; the other tests make no files that care.
         let old = unsafe { libc::umask(0o477) };
         let e = Entry::new(
             "p",
@@ -323,6 +325,7 @@ mod tests {
             },
         );
         let written = cache.write(KEY, &e);
+        // SAFETY: as above.
         unsafe { libc::umask(old) };
         written.unwrap();
         assert_eq!(

@@ -87,6 +87,7 @@ fn read_bounded(child: &mut Child, limit: Duration) -> Result<(Vec<u8>, std::pro
         };
         let ms = left.as_millis().min(i32::MAX as u128) as i32;
         // SAFETY: one valid pollfd for a descriptor this function owns.
+        #[allow(unsafe_code)]
         let ready = unsafe { libc::poll(&mut pfd, 1, ms) };
         if ready < 0 {
             let err = std::io::Error::last_os_error();
@@ -167,7 +168,10 @@ fn kill_tree(pid: u32) {
     for signal in [libc::SIGSTOP, libc::SIGKILL] {
         for p in &tree {
             // SAFETY: kill with a pid and a signal number has no memory effects.
-            unsafe { libc::kill(*p as libc::pid_t, signal) };
+            #[allow(unsafe_code)]
+            unsafe {
+                libc::kill(*p as libc::pid_t, signal)
+            };
         }
     }
 }

@@ -60,12 +60,15 @@ fn os_keyring() -> Result<Arc<CredentialStore>> {
 /// writable, and a key left only in it would die with the session. Everything lasting is in the
 /// persistent keyring, so aws-as refuses to go on without one.
 #[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
 fn kernel_keyring() -> Result<Arc<CredentialStore>> {
     const KEYCTL_GET_PERSISTENT: libc::c_long = 22;
     const KEYCTL_JOIN_SESSION_KEYRING: libc::c_long = 1;
     const KEY_SPEC_SESSION_KEYRING: libc::c_long = -3;
     // Once per process: every store opened after that shares the session keyring.
     static JOINED: std::sync::OnceLock<libc::c_long> = std::sync::OnceLock::new();
+    // SAFETY: keyctl with integer arguments and a null name, as keyctl(2) describes; it only
+    // changes which keyrings this process holds.
     let joined = *JOINED.get_or_init(|| unsafe {
         libc::syscall(
             libc::SYS_keyctl,
@@ -80,6 +83,7 @@ fn kernel_keyring() -> Result<Arc<CredentialStore>> {
             std::io::Error::last_os_error()
         );
     }
+    // SAFETY: keyctl with integer arguments only; it links the user's persistent keyring.
     let persistent = unsafe {
         libc::syscall(
             libc::SYS_keyctl,
