@@ -1,9 +1,11 @@
 # shellcheck shell=bash
 # aws-as: shell integration for bash.
 #
-# Loaded by `eval "$(aws-as -s)"` (or the unquoted `eval $(aws-as -s)`): that prints one line
-# which evaluates `aws-as init bash --script`, and that prints this file. The indirection is what
-# lets the unquoted form work: word splitting would mangle this file's comments and newlines.
+# Loaded by `eval "$(aws-as -s)"` (or the unquoted `eval $(aws-as -s)`): that prints one line,
+# `. FILE`, where FILE is a copy of this file that aws-as keeps in its cache directory, followed by
+# the statement that activates (see the end of this file). One line is what lets the unquoted form
+# work: word splitting would mangle this file's comments and newlines. When the copy can't be
+# kept, the line is `eval "$(command aws-as init bash --script)"`, which prints the same text.
 #
 # The binary computes and this file applies, as direnv does: the `aws-as` function captures what
 # the binary prints, checks its exit status and evaluates it only on success, so a failure leaves
@@ -127,8 +129,9 @@ __aws_as_tick() {
 # shellcheck disable=SC2016 # PS1 must refer to the variable, not hold its value.
 __aws_as_prefix='${_AWS_AS_PROMPT}'
 
-# Ask the binary for the label of the identity this shell has now (none, or one inherited from
-# the parent shell), following prompt_format.
+# Ask the binary for the label of the identity this shell has now, following prompt_format: only
+# when activation has just undone an earlier one, which brings back an identity that the label
+# given to __aws_as_activate could not know.
 __aws_as_ask_label() {
     local __aws_as_out
     __aws_as_out=$(
@@ -255,14 +258,16 @@ fi
 
 # ---- Activation --------------------------------------------------------------------------------
 
-# Activate: save the pre-activation state and put the label in front of the prompt.
+# Activate: save the pre-activation state and put the label (the arguments, as __aws_as_label
+# takes them) in front of the prompt.
 __aws_as_activate() {
-    local __aws_as_v IFS=' '
+    local __aws_as_v __aws_as_again='' IFS=' '
     # Activating again (an rc file sourced twice) first undoes the earlier activation, as venv
     # does, so the saved state is never the already-modified environment and the prefix never
     # stacks.
     if [ -n "${_AWS_AS_ACTIVE+x}" ]; then
         __aws_as_unload ''
+        __aws_as_again=1
     fi
     for __aws_as_v in $__aws_as_vars; do
         __aws_as_save "$__aws_as_v"
@@ -276,10 +281,13 @@ __aws_as_activate() {
         fi
         _AWS_AS_PS1=$__aws_as_prefix${PS1-}
         PS1=$_AWS_AS_PS1
-        __aws_as_label "(${AWS_AS_IDENTITY:--}) "
-        __aws_as_ask_label
+        __aws_as_label "$@"
+        if [ -n "$__aws_as_again" ]; then
+            __aws_as_ask_label
+        fi
     fi
 }
 
-__aws_as_activate
-unset -f __aws_as_activate
+# The binary appends the call that activates, with the label for the identity this shell has now
+# (none, or one inherited from the parent shell) as its arguments, rendered through its quoting
+# function: `__aws_as_activate FIXED [HEAD EXPIRES TAIL]`. So no process is started here.

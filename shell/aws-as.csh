@@ -93,13 +93,14 @@ alias aws-as-deactivate 'set __aws_as_dargs = (\!*); set __aws_as_keep = 0; set 
 
 # What aws-as-deactivate does when its arguments are right: the unload, then every alias and
 # variable of aws-as's own.
-alias __aws_as_unload_all '__aws_as_unload; unalias aws-as aws-as-deactivate __aws_as_hook __aws_as_done __aws_as_save __aws_as_restore __aws_as_restore_unkept __aws_as_pristine __aws_as_prompt __aws_as_run __aws_as_unload __aws_as_unload_all; unset __aws_as_vars __aws_as_args __aws_as_keep __aws_as_rc';
+alias __aws_as_unload_all '__aws_as_unload; unalias aws-as aws-as-deactivate __aws_as_hook __aws_as_done __aws_as_save __aws_as_restore __aws_as_restore_unkept __aws_as_pristine __aws_as_prompt __aws_as_run __aws_as_unload __aws_as_unload_all __aws_as_relabel __aws_as_start; unset __aws_as_vars __aws_as_args __aws_as_keep __aws_as_rc __aws_as_again';
 
 # ---- Activation --------------------------------------------------------------------------------
 
 # Activating again (a .cshrc sourced twice) first undoes the earlier activation, as venv does, so
 # the saved state is never the already-modified environment and the prefix never stacks.
 set __aws_as_keep = 0;
+set __aws_as_again = $?_AWS_AS_ACTIVE;
 if ($?_AWS_AS_ACTIVE) eval __aws_as_unload;
 
 # Save the pre-activation state.
@@ -122,10 +123,15 @@ if ($?AWS_AS_DISABLE_PROMPT) set __aws_as_prompt_on = 0;
 set _AWS_AS_PROMPT0 = "";
 if ($__aws_as_prompt_on) eval 'set _AWS_AS_PROMPT0 = $prompt:q';
 
-# The label for the identity this shell has now (none, or one inherited from the parent shell),
-# from the binary, following prompt_format; `(-) ` if the binary cannot say.
-set __aws_as_label = '(-) ';
-set __aws_as_out = "`eval __aws_as_pristine; \aws-as __label csh`";
-if ($status == 0) eval "$__aws_as_out";
-unset __aws_as_out;
-eval __aws_as_prompt;
+# Ask the binary for the label of the identity this shell has now, following prompt_format: only
+# when activation has just undone an earlier one, which brings back an identity that the label
+# the binary appended could not know.
+alias __aws_as_relabel 'set __aws_as_out = "`eval __aws_as_pristine; \aws-as __label csh`"; if ($status == 0) eval "$__aws_as_out"; unset __aws_as_out';
+
+# Start: put the label in front of the prompt. The binary appends the label for the identity the
+# environment had when it ran, `__aws_as_labelled` (1 when that was an identity), and `eval
+# __aws_as_start`. That label is used as it is when it was made for no identity and there is none
+# now, so activation starts no process of its own; otherwise it may not fit (an earlier
+# activation was undone, or the output of `aws-as -c` was saved to a file while another identity
+# was active) and the binary is asked again.
+alias __aws_as_start 'if ($__aws_as_again || $?AWS_AS_IDENTITY || $__aws_as_labelled) eval __aws_as_relabel; eval __aws_as_prompt; unset __aws_as_labelled';

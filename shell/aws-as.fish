@@ -1,7 +1,8 @@
 # aws-as: shell integration for fish.
 #
-# Loaded by `aws-as -s fish | source` (or `aws-as init fish | source`), which prints this file as it
-# is. It needs fish 3.5 or later, for function-scoped variables (`set -f`).
+# Loaded by `aws-as -s fish | source` (or `aws-as init fish | source`), which prints this file
+# followed by the statement that activates (see the end of this file). It needs fish 3.5 or later,
+# for function-scoped variables (`set -f`).
 #
 # The binary computes and this file applies, as direnv does: the `aws-as` function captures what
 # the binary prints, checks its exit status and evaluates it only on success, so a failure leaves
@@ -144,8 +145,9 @@ function __aws_as_unwrap
     set -e -g _AWS_AS_PROMPT_FILE
 end
 
-# Ask the binary for the label of the identity this shell has now (none, or one inherited from
-# the parent shell), following prompt_format. Through a pipe, as `aws-as` does, and for the same
+# Ask the binary for the label of the identity this shell has now, following prompt_format: only
+# when activation has just undone an earlier one, which brings back an identity that the label
+# given to __aws_as_activate could not know. Through a pipe, as `aws-as` does, and for the same
 # reason.
 function __aws_as_ask_label
     command -q aws-as; or return 0
@@ -229,13 +231,16 @@ end
 
 # ---- Activation --------------------------------------------------------------------------------
 
-# Activate: save the pre-activation state and put the label in front of the prompt.
+# Activate: save the pre-activation state and put the label (the arguments, as __aws_as_label
+# takes them) in front of the prompt.
 function __aws_as_activate
     # Activating again (config.fish sourced twice) first undoes the earlier activation, as venv
     # does, so the saved state is never the already-modified environment and the prefix never
     # stacks.
+    set -l __aws_as_again
     if set -q _AWS_AS_ACTIVE
         __aws_as_unload
+        set __aws_as_again 1
     end
     for __aws_as_v in $__aws_as_vars
         __aws_as_save $__aws_as_v
@@ -244,14 +249,13 @@ function __aws_as_activate
     # AWS_AS_DISABLE_PROMPT opts out, for prompt frameworks that show AWS_AS_IDENTITY.
     if test -z "$AWS_AS_DISABLE_PROMPT"
         __aws_as_wrap
-        set -l __aws_as_id $AWS_AS_IDENTITY
-        if test -z "$__aws_as_id"
-            set __aws_as_id -
+        __aws_as_label $argv
+        if test -n "$__aws_as_again"
+            __aws_as_ask_label
         end
-        __aws_as_label "($__aws_as_id) "
-        __aws_as_ask_label
     end
 end
 
-__aws_as_activate
-builtin functions --erase __aws_as_activate
+# The binary appends the call that activates, with the label for the identity this shell has now
+# (none, or one inherited from the parent shell) as its arguments, rendered through its quoting
+# function: `__aws_as_activate FIXED [HEAD EXPIRES TAIL]`. So no process is started here.

@@ -166,7 +166,8 @@ pub enum Command {
         #[arg(long, hide = true)]
         script: bool,
     },
-    /// Used by the shell integration: prints the prompt label for the shell's current identity
+    /// Used by the shell integration: prints the prompt label for the shell's current identity,
+    /// when activation had to undo an earlier activation first
     #[command(name = "__label", hide = true)]
     Label {
         #[arg(value_enum)]

@@ -2,6 +2,7 @@
 //! that only read.
 
 use crate::support::*;
+use std::os::unix::fs::PermissionsExt;
 
 #[test]
 fn hook_prints_only_shell_statements() {
@@ -116,22 +117,55 @@ fn usage_errors_exit_2() {
 #[test]
 fn init_prints_one_line_and_the_script() {
     let home = Home::standard();
-    let out = home.run("http://127.0.0.1:9", &["-s", "bash"]);
+    // The sh family gets one line that sources the integration from a file in aws-as's cache
+    // directory, 0600: exactly what `init SHELL --script` prints, the script and the statement
+    // that activates it. One line survives the unquoted `eval $(aws-as -s)`.
+    for (args, dialect) in [
+        (&["-s", "bash"][..], "bash"),
+        (&["init", "zsh"], "zsh"),
+        (&["-s", "ksh"], "sh"),
+    ] {
+        let line = stdout(&home.run("http://127.0.0.1:9", args));
+        let path = line
+            .strip_prefix(". '")
+            .and_then(|l| l.strip_suffix("'\n"))
+            .unwrap_or_else(|| panic!("{args:?}: {line:?}"));
+        let path = std::path::Path::new(path);
+        assert!(path.starts_with(home.cache_dir()), "{}", path.display());
+        assert!(path.to_str().unwrap().ends_with(&format!(".{dialect}")));
+        assert_eq!(
+            std::fs::metadata(path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        let script = stdout(&home.run("http://127.0.0.1:9", &["init", dialect, "--script"]));
+        assert_eq!(std::fs::read_to_string(path).unwrap(), script);
+        assert!(script.contains("aws-as-deactivate"), "{script}");
+        assert!(script.ends_with("__aws_as_activate '(-) '\nunset -f __aws_as_activate\n"));
+    }
+    // When the cache directory can't hold it (here: a path the unquoted form would split), the
+    // line has aws-as print the script itself.
+    let out = home.run_env(
+        "http://127.0.0.1:9",
+        &["-s", "bash"],
+        &[("AWS_AS_CACHE_DIR", "/tmp/a directory with spaces")],
+    );
     assert_eq!(
         stdout(&out),
         "eval \"$(command aws-as init bash --script)\"\n"
     );
-    let out = home.run("http://127.0.0.1:9", &["init", "zsh"]);
+    let out = home.run_env(
+        "http://127.0.0.1:9",
+        &["init", "zsh"],
+        &[("AWS_AS_CACHE_DIR", "relative")],
+    );
     assert_eq!(
         stdout(&out),
         "eval \"`command aws-as init zsh --script`\"\n"
     );
-    let out = home.run("http://127.0.0.1:9", &["init", "bash", "--script"]);
-    assert!(stdout(&out).contains("aws-as-deactivate()"));
     // Falling back to $SHELL when the parent is no shell.
     let mut cmd = home.cmd("http://127.0.0.1:9");
     cmd.arg("-s").env("SHELL", "/usr/bin/zsh");
-    assert!(stdout(&cmd.output().unwrap()).contains("init zsh"));
+    assert!(stdout(&cmd.output().unwrap()).ends_with(".zsh'\n"));
     // fish and csh get the script itself; csh's has no comments and one statement per line,
     // each ending in `;`, for ``eval "`aws-as -c`"``.
     let out = home.run("http://127.0.0.1:9", &["-s", "fish"]);
@@ -145,11 +179,6 @@ fn init_prints_one_line_and_the_script() {
     assert_eq!(
         stdout(&home.run("http://127.0.0.1:9", &["init", "tcsh"])),
         csh
-    );
-    let out = home.run("http://127.0.0.1:9", &["-s", "ksh"]);
-    assert_eq!(
-        stdout(&out),
-        "eval \"$(command aws-as init sh --script)\"\n"
     );
 }
 

@@ -50,6 +50,14 @@ fn check(program: &str, args: &[&str], input: &str) {
 /// pieces for a live countdown), with values that need quoting.
 fn every_statement() -> Vec<Stmt> {
     vec![
+        // Activation comes first, as it does when the shell starts.
+        Stmt::Activate {
+            label: Label {
+                fixed: "(it's 100% ok!) ".into(),
+                live: None,
+            },
+            identity: false,
+        },
         Stmt::Set(Var::AccessKeyId, "ASIA'x\\y".into()),
         Stmt::Set(Var::Identity, "a b $(c) `d` {e,f} %g".into()),
         Stmt::Unset(Var::Profile),

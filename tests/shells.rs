@@ -569,9 +569,11 @@ fn detects_every_shell() {
         };
         home.clean_env(&mut cmd, "http://127.0.0.1:9");
         let out = cmd.output().unwrap();
+        // What `-s` prints when it is told the dialect: the same line (the sh family) or script.
+        let told = home.run("http://127.0.0.1:9", &["-s", dialect.name()]);
         assert_eq!(
             stdout(&out),
-            dialect.bootstrap(),
+            stdout(&told),
             "{}: {}",
             shell.name,
             stderr(&out)

@@ -1,6 +1,7 @@
-//! `aws-as __label SHELL`: the prompt label for the identity the shell has now, which the
-//! integration asks for once, when it activates (the shell may have inherited an identity from
-//! its parent, and the label follows `prompt_format`).
+//! `aws-as __label SHELL`: the prompt label for the identity the shell has now. Activation gets
+//! its label from `aws-as -s` itself, with no process of its own; only an activation that first
+//! undoes an earlier one (an rc file sourced twice) asks again, since undoing it brings back an
+//! identity `-s` could not see.
 
 use crate::context::Context;
 use crate::shell::Shell;

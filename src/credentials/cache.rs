@@ -19,6 +19,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 const FORMAT_VERSION: u32 = 1;
 
+/// The prefix of the shell integration files `script` writes.
+const INIT_PREFIX: &str = "init-";
+
 /// The largest entry aws-as writes is well under this (a session token is at most 16 KiB; a
 /// profile name has no limit of its own, and one of 70,000 characters is tested).
 const ENTRY_LIMIT: usize = 1 << 20;
@@ -249,6 +252,35 @@ impl Cache {
         self.created()?
             .write(&format!("{key}.mfa"), &bytes)
             .with_context(|| format!("could not write the cache in {}", self.path.display()))
+    }
+
+    /// The file `init-DIGEST.EXT` holding `text`, written now when it is missing: the shell
+    /// integration as `aws-as -s` hands it to the shell to source (the digest is of the text, so
+    /// one file serves every shell that would be handed the same text). Files of this kind that
+    /// have not been written for a week are removed when a new one is written. They hold shell
+    /// code, so they live where the credentials do: in a directory only the user can write to.
+    pub fn script(&self, ext: &str, text: &str) -> Result<PathBuf> {
+        let dir = self.created()?;
+        let name = format!(
+            "{INIT_PREFIX}{}.{ext}",
+            crate::config::chain::digest(&[text])
+        );
+        let path = dir.path().join(&name);
+        if dir.read(&name, text.len()).ok().flatten().as_deref() != Some(text.as_bytes()) {
+            dir.write(&name, text.as_bytes())?;
+            let week = std::time::Duration::from_secs(7 * 86400);
+            for old in dir.names()? {
+                let stale = std::fs::metadata(dir.path().join(&old))
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.elapsed().ok())
+                    .is_some_and(|age| age > week);
+                if old.starts_with(INIT_PREFIX) && old != name && stale && dir.owns_file(&old) {
+                    let _ = dir.remove(&old);
+                }
+            }
+        }
+        Ok(path)
     }
 
     /// Remove aws-as's cached credentials, remembered MFA devices and failure records: every

@@ -62,17 +62,31 @@ impl super::Syntax for Csh {
     fn delegate() -> &'static str {
         "__aws_as_run;\nset __aws_as_rc = $status;\n"
     }
-    /// The same text twice, escaped for each shell's prompt; the shell picks its own. csh cannot
-    /// read the clock without a process, so the label is the fixed one.
     fn label(label: &Label) -> Result<String> {
-        let tcsh = quote(&prompt_text(&label.fixed, true))?;
-        let csh = quote(&prompt_text(&label.fixed, false))?;
+        Ok(format!("{}__aws_as_prompt;\n", set_label(label)?))
+    }
+    /// csh has no functions: activation is the file's own statements, and this sets the label
+    /// and starts (`__aws_as_start` applies it, or asks for it again when it may not fit: see
+    /// the csh file). Aliases defined on the line ``eval "`aws-as -c`"`` runs can only be used
+    /// through `eval` on that line.
+    fn activate(label: &Label, identity: bool) -> Result<String> {
         Ok(format!(
-            "if ($?tcsh) set __aws_as_label = {tcsh};\n\
-             if (! $?tcsh) set __aws_as_label = {csh};\n\
-             __aws_as_prompt;\n"
+            "{}set __aws_as_labelled = {};\neval __aws_as_start;\n",
+            set_label(label)?,
+            u8::from(identity)
         ))
     }
+}
+
+/// The label set for each shell's prompt: the same text twice, escaped for each; the shell picks
+/// its own. csh cannot read the clock without a process, so the label is the fixed one.
+fn set_label(label: &Label) -> Result<String> {
+    let tcsh = quote(&prompt_text(&label.fixed, true))?;
+    let csh = quote(&prompt_text(&label.fixed, false))?;
+    Ok(format!(
+        "if ($?tcsh) set __aws_as_label = {tcsh};\n\
+         if (! $?tcsh) set __aws_as_label = {csh};\n"
+    ))
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! fish rendering.
 
-use super::Var;
+use super::{Label, Var};
 use anyhow::Result;
 
 /// Single quotes, with `\` as `\\` first and then `'` as `\'`: the only two characters fish
@@ -37,6 +37,12 @@ impl super::Syntax for Fish {
     }
     fn delegate() -> &'static str {
         "__aws_as_run $argv\n"
+    }
+    fn activate(label: &Label, _identity: bool) -> Result<String> {
+        Ok(format!(
+            "__aws_as_activate{}\nbuiltin functions --erase __aws_as_activate\n",
+            Self::label_args(label)?
+        ))
     }
 }
 

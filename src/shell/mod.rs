@@ -99,6 +99,10 @@ pub enum Stmt {
     Delegate,
     /// Show this label in front of the prompt.
     Label(Label),
+    /// Activate the integration whose functions the shell has just read, with this label for the
+    /// identity the shell has now (`identity` says whether there is one): the last statement of
+    /// what activation evaluates.
+    Activate { label: Label, identity: bool },
 }
 
 /// A shell dialect aws-as renders for. dash, ksh93 and mksh share one POSIX file (`Sh`); tcsh
@@ -216,17 +220,23 @@ trait Syntax {
     /// Store the prompt label: by default `__aws_as_label FIXED [HEAD EXPIRES TAIL]`, the call
     /// the shell functions count down from where they can read the clock without a process.
     fn label(label: &Label) -> Result<String> {
-        let mut line = format!("__aws_as_label {}", Self::quote(&label.fixed)?);
+        Ok(format!("__aws_as_label{}\n", Self::label_args(label)?))
+    }
+    /// Activate with the label: `__aws_as_activate FIXED [HEAD EXPIRES TAIL]`, then the function
+    /// is removed (it runs once).
+    fn activate(label: &Label, identity: bool) -> Result<String>;
+    /// ` FIXED [HEAD EXPIRES TAIL]`, each text quoted.
+    fn label_args(label: &Label) -> Result<String> {
+        let mut args = format!(" {}", Self::quote(&label.fixed)?);
         if let Some(live) = &label.live {
-            line.push_str(&format!(
+            args.push_str(&format!(
                 " {} {} {}",
                 Self::quote(&live.head)?,
                 live.expires,
                 Self::quote(&live.tail)?
             ));
         }
-        line.push('\n');
-        Ok(line)
+        Ok(args)
     }
 }
 
@@ -240,6 +250,7 @@ fn render<S: Syntax>(stmts: &[Stmt]) -> Result<String> {
             Stmt::Restore(var) => out.push_str(&S::restore(*var)),
             Stmt::Delegate => out.push_str(S::delegate()),
             Stmt::Label(label) => out.push_str(&S::label(label)?),
+            Stmt::Activate { label, identity } => out.push_str(&S::activate(label, *identity)?),
         }
     }
     Ok(out)

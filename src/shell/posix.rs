@@ -1,6 +1,6 @@
 //! sh-family rendering: bash, zsh, dash, ksh93 and mksh.
 
-use super::Var;
+use super::{Label, Var};
 use anyhow::Result;
 
 /// Always single-quote, with `'` as `'\''` and empty as `''`. Never bare (zsh expands a bare
@@ -38,6 +38,12 @@ impl super::Syntax for Posix {
     }
     fn delegate() -> &'static str {
         "__aws_as_run \"$@\"\n"
+    }
+    fn activate(label: &Label, _identity: bool) -> Result<String> {
+        Ok(format!(
+            "__aws_as_activate{}\nunset -f __aws_as_activate\n",
+            Self::label_args(label)?
+        ))
     }
 }
 
