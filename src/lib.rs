@@ -10,6 +10,7 @@ pub mod cmd;
 pub mod config;
 pub mod context;
 pub mod credentials;
+pub mod creds;
 pub mod env;
 pub mod error;
 #[doc(hidden)]

@@ -2,7 +2,7 @@
 //! AssumeRole hops. Everything here is pure: no network, no cache, no environment writes.
 
 use super::profiles::Profiles;
-use crate::credentials::Credentials;
+use crate::creds::Credentials;
 use crate::env::Env;
 use anyhow::{Context, Result, anyhow, bail};
 use aws_config::profile::Profile;

@@ -2,7 +2,7 @@
 //! only the key lines of the named profile change; every other section, comment, blank line and
 //! line ending stays byte for byte. The file is replaced atomically with its mode kept.
 
-use crate::credentials::Credentials;
+use crate::creds::Credentials;
 use anyhow::{Context, Result, bail};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

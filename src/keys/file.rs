@@ -3,7 +3,7 @@
 //! `AWS_VAULT_FILE_PASSPHRASE`) or from the terminal, asked at most once per run.
 
 use super::Store;
-use crate::credentials::Credentials;
+use crate::creds::Credentials;
 use age::secrecy::SecretString;
 use anyhow::{Context, Result, anyhow, bail};
 use std::io::{Read, Write};

@@ -10,7 +10,7 @@ mod native;
 
 pub use index::{Index, IndexEntry};
 
-use crate::credentials::Credentials;
+use crate::creds::Credentials;
 use crate::env::{Env, EnvVars};
 use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};

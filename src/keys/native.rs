@@ -2,7 +2,7 @@
 //! `aws-as`, user the profile name, the secret a small JSON object with both halves of the key.
 
 use super::{Backend, Store};
-use crate::credentials::Credentials;
+use crate::creds::Credentials;
 use anyhow::{Result, anyhow, bail};
 use keyring_core::{CredentialStore, Entry, Error};
 use std::sync::Arc;
