@@ -152,12 +152,15 @@ def plain(raw, sid, title, intro, summary=None):
 
 
 def shells(raw, sid, title, intro):
-    """One row per shell: the shell alone, then activation and a switch."""
+    """One row per shell: the shell alone, then activation and a switch. SID.aws-as holds, per
+    shell, `ACTIVATE + SWITCH`: the aws-as runs of each part (n/a without strace)."""
     rows, results, load_avg = raw.load(sid)
     intro += raw.load_note(load_avg)
     out_lines = [f"## {title}", "", intro, ""]
+    runs_of = raw.pairs(f"{sid}.aws-as")
     out_lines += table("| shell | activate + switch: median (ms) | mean ± σ (ms) | runs | shell alone "
-                       "(ms) | aws-as's part (ms) | requests | processes |")
+                       "(ms) | aws-as's part (ms) | requests | processes | aws-as runs: activate + "
+                       "switch |")
     by_name = {name: (kind, requests, procs, command, note) for kind, name, requests, procs,
                command, note in rows}
     for kind, name, requests, procs, command, note in rows:
@@ -166,9 +169,11 @@ def shells(raw, sid, title, intro):
         alone = results[f"{name} alone"]["median"]
         r = results[name]
         out_lines.append(f"| {name} | {timing(r)} | {ms(alone)} | {ms(r['median'] - alone)} "
-                         f"| {requests} | {procs} |")
+                         f"| {requests} | {procs} | {runs_of.get(name, 'n/a')} |")
     out_lines += ["", "*aws-as's part* is the median of the row less the median of the same shell "
-                  "started with nothing to do; *processes* counts the shell itself. BSD csh closes "
+                  "started with nothing to do; *processes* counts the shell itself; *aws-as runs* "
+                  "are the executions of the aws-as binary that strace saw, for the activation line "
+                  "run alone and for the rest of the row. BSD csh closes "
                   "every file descriptor up to the open-file limit when it starts and in every child "
                   f"it forks for a backquote; the limit here was {raw.info['nofile']} (`ulimit -n`), "
                   "so its rows grow with that limit, not with aws-as.", ""]
@@ -312,8 +317,42 @@ def header(info):
     ]
 
 
-def method(info):
+def listed(words):
+    """Words as an English list: `a`, `a and b`, `a, b and c`."""
+    return ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else "".join(words)
+
+
+def loader_note(loader):
+    """What activation handed each shell here (a note of `SHELL<TAB>file PATH`, `fallback` or
+    `text` lines, from running each shell's activation line's aws-as part), as a bullet."""
+    kinds = {}
+    for sh, how in loader.items():
+        kinds.setdefault(how.split(" ", 1)[0], []).append(sh)
+    dirs = sorted({str(Path(how.split(" ", 1)[1]).parent) for how in loader.values()
+                   if how.startswith("file ")})
+    parts = []
+    if "file" in kinds:
+        where = listed([f"`{d}`" for d in dirs])
+        parts.append(f"for {listed(kinds['file'])}, `aws-as -s` wrote the integration to "
+                     f"`init-DIGEST.EXT` in aws-as's cache directory ({where}, in the scratch "
+                     "HOME) and printed the one line that sources it.")
+    if "text" in kinds:
+        parts.append(f"{listed(kinds['text'])} got the integration text itself.")
+    if "fallback" in kinds:
+        parts.append(f"**In {listed(kinds['fallback'])}, `aws-as -s` could not use aws-as's cache "
+                     "directory and printed the fallback loader, which runs aws-as a second time "
+                     "to print the integration: every row there that activates includes that "
+                     "second run (the aws-as runs counted in b, c and f show it).**")
+    else:
+        parts.append("No shell got the fallback loader, which runs aws-as a second time and which "
+                     "`-s` prints when it cannot use its cache directory.")
+    return ("- What activation got here, each shell's activation line asking once in the "
+            "environment every scenario uses: " + " ".join(parts))
+
+
+def method(raw):
     """How every scenario is set up, timed and counted."""
+    info = raw.info
     return [
         "## Method",
         "",
@@ -335,6 +374,7 @@ def method(info):
         "- *Processes* is how many processes one run starts, itself included "
         + ("(counted with `strace -f -e trace=execve,fork,vfork,clone,clone3`, threads excluded)."
            if info["strace"] != "no" else "(n/a: strace was not installed)."),
+        loader_note(raw.pairs("loader")),
         "- The load average shown per scenario includes the benchmark's own earlier runs, which "
         "keep about one core busy; well above 1 means other work was competing for the CPUs.",
         "",
@@ -421,7 +461,7 @@ def scenario_activation(raw):
 def results_md(out):
     """bench/RESULTS.md as text, from the raw results in OUT."""
     raw = Raw(out)
-    lines = header(raw.info) + method(raw.info)
+    lines = header(raw.info) + method(raw)
     for section in (scenario_creds, scenario_switch, scenario_shells, scenario_prompt,
                     scenario_client, scenario_activation):
         lines += section(raw)
