@@ -49,13 +49,23 @@ impl Context {
         lazy(&self.settings, || Settings::load(&self.env))
     }
 
-    /// Only `prompt_format`, for what needs nothing else (clearing, activation): no other
-    /// setting may stop them.
-    pub fn prompt_format(&self) -> Result<PromptFormat> {
-        match self.settings.get() {
+    /// Only `prompt_format`, for what must work whatever else the settings file holds
+    /// (clearing, activation): a file that can't be read is reported in one line, and the
+    /// default format is used until it is fixed.
+    pub fn prompt_format(&self) -> PromptFormat {
+        let read = match self.settings.get() {
             Some(settings) => Ok(settings.prompt_format.clone()),
             None => Settings::prompt_format(&self.env),
-        }
+        };
+        read.unwrap_or_else(|e| {
+            eprintln!(
+                "aws-as: {}",
+                crate::util::one_line(&format!(
+                    "{e:#}; the prompt uses the default format until it is fixed"
+                ))
+            );
+            PromptFormat::default()
+        })
     }
 
     /// The AWS config and credentials files with aws-as's key index, read once.

@@ -143,9 +143,13 @@ impl Env {
         self.get(EnvVars::AWS_AS_IDENTITY)
     }
 
-    /// The identity's expiry (Unix seconds), when it is one.
+    /// The identity's expiry (Unix seconds), when it is one. A value no date can have (a
+    /// hand-set one, thousands of years off) is none: it would overflow the shells' countdown.
     pub fn expiration(&self) -> Option<i64> {
-        self.get(EnvVars::AWS_AS_EXPIRATION)?.parse().ok()
+        self.get(EnvVars::AWS_AS_EXPIRATION)?
+            .parse()
+            .ok()
+            .filter(|e| crate::util::iso8601(*e).is_some())
     }
 
     /// The shell function has put the variables back to their pre-activation values for this run.
@@ -213,10 +217,12 @@ impl Env {
         .collect()
     }
 
-    /// The home directory: `HOME`, else the password database.
+    /// The home directory: `HOME` when it is an absolute path (a relative one would put
+    /// aws-as's files under whatever directory it runs from, so it counts as none), else the
+    /// password database when HOME is unset.
     pub fn home(&self) -> Option<PathBuf> {
         match self.get(EnvVars::HOME) {
-            Some(home) => Some(PathBuf::from(home)),
+            Some(home) => Some(PathBuf::from(home)).filter(|p| p.is_absolute()),
             None => dirs::home_dir(),
         }
     }
@@ -230,9 +236,9 @@ impl Env {
         };
         let path = PathBuf::from(value);
         if let Ok(rest) = path.strip_prefix("~") {
-            let home = self
-                .home()
-                .with_context(|| format!("{name} starts with ~, but HOME is not set"))?;
+            let home = self.home().with_context(|| {
+                format!("{name} starts with ~, but HOME is not set to an absolute path")
+            })?;
             return Ok(Some(home.join(rest)));
         }
         if path.is_relative() {
@@ -299,6 +305,18 @@ pub unsafe fn pass_down(env: &Env, name: &str, lock: Option<&str>) {
     unsafe { std::env::set_var(EnvVars::AWS_AS_RESOLVING, lines.join("\n")) };
 }
 
+/// Tell a program this run starts while it holds lock `key` (an `mfa_process`, which may run
+/// aws-as) that it holds it, as `pass_down` does for a credential_process.
+pub fn pass_lock(cmd: &mut std::process::Command, key: &str) {
+    let mut lines = std::env::var(EnvVars::AWS_AS_RESOLVING).unwrap_or_default();
+    if !lines.is_empty() {
+        lines.push('\n');
+    }
+    lines.push_str(LOCK_PREFIX);
+    lines.push_str(key);
+    cmd.env(EnvVars::AWS_AS_RESOLVING, lines);
+}
+
 /// Remove the variables that hold secrets from the environment of a program aws-as starts (a
 /// credential_process, which aws-config starts, keeps them: it may be aws-as itself).
 pub fn scrub_secrets(cmd: &mut std::process::Command) {
@@ -354,5 +372,15 @@ mod tests {
             env.xdg(EnvVars::XDG_CACHE_HOME, ".cache"),
             Some(PathBuf::from("/home/u/.cache"))
         );
+        assert_eq!(Env::with(&[(EnvVars::HOME, "relhome")]).home(), None);
+    }
+
+    #[test]
+    fn an_expiry_no_date_can_have_is_none() {
+        let at = |v: &str| Env::with(&[(EnvVars::AWS_AS_EXPIRATION, v)]).expiration();
+        assert_eq!(at("1767225600"), Some(1_767_225_600));
+        for v in ["-9223372036854775808", "9223372036854775807", "-1", "x"] {
+            assert_eq!(at(v), None, "{v}");
+        }
     }
 }

@@ -51,14 +51,7 @@ pub fn main_entry(args: Vec<OsString>) -> ExitCode {
             if let Some(error::SilentExit(code)) = err.downcast_ref::<error::SilentExit>() {
                 return ExitCode::from(*code);
             }
-            // One line, whatever the causes look like (the SDK's parse errors span several).
-            let message = format!("{err:#}");
-            let message: Vec<&str> = message
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .collect();
-            eprintln!("aws-as: {}", util::sanitize(&message.join(" ")));
+            eprintln!("aws-as: {}", util::one_line(&format!("{err:#}")));
             ExitCode::from(1)
         }
     }

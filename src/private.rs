@@ -26,11 +26,7 @@ use std::time::{Duration, Instant, SystemTime};
 /// The prefix of aws-as's temporary files, so that they can be told from anyone else's.
 pub const TMP_PREFIX: &str = ".aws-as-tmp-";
 
-#[allow(unsafe_code)]
-fn euid() -> u32 {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() }
-}
+use crate::util::euid;
 
 /// A directory that passed the trust check.
 #[derive(Debug, Clone)]
@@ -47,55 +43,58 @@ pub struct Purpose {
 
 impl PrivateDir {
     /// The directory at `path`, created (with its parents) when it is missing, checked when it
-    /// exists.
+    /// exists. What is kept, and used from then on, is the real path that was checked, so that
+    /// a symlink on the way there can't be swapped afterwards.
     pub fn create(path: &Path, purpose: Purpose) -> Result<PrivateDir> {
         let ctx = || format!("could not use {} {}", purpose.what, path.display());
-        match fs::symlink_metadata(path) {
-            Ok(_) => {}
-            Err(e) if e.kind() == ErrorKind::NotFound => {
-                // Missing directories above it too (~/.cache on a new machine) are made 0700, as
-                // the XDG specification asks, so that no umask leaves them open to others.
-                let missing: Vec<&Path> = path
-                    .ancestors()
-                    .take_while(|p| !p.as_os_str().is_empty() && !p.exists())
-                    .collect();
-                for dir in missing.into_iter().rev() {
-                    match fs::DirBuilder::new().mode(0o700).create(dir) {
-                        // aws-as made it, so aws-as sets its mode: exactly 0700, whatever the
-                        // umask took away (under umask 0477 mkdir gives 0300, which aws-as
-                        // couldn't list).
-                        Ok(()) => fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+        // The nearest directory that exists, and the names below it that are missing.
+        let mut missing = Vec::new();
+        let mut base = path;
+        loop {
+            match fs::symlink_metadata(base) {
+                Ok(_) => break,
+                Err(e) if e.kind() == ErrorKind::NotFound => {
+                    missing.push(
+                        base.file_name()
+                            .ok_or_else(|| anyhow!("{e}"))
                             .with_context(ctx)?,
-                        // Another aws-as made it a moment ago.
-                        Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
-                        Err(e) => return Err(e).with_context(ctx),
-                    }
+                    );
+                    base = base
+                        .parent()
+                        .ok_or_else(|| anyhow!("{e}"))
+                        .with_context(ctx)?;
                 }
+                Err(e) => return Err(e).with_context(ctx),
             }
-            Err(e) => return Err(e).with_context(ctx),
         }
-        check_dir(path, purpose).with_context(ctx)?;
-        Ok(PrivateDir {
-            path: path.to_path_buf(),
-        })
+        if missing.is_empty() {
+            let real = check_dir(path, purpose).with_context(ctx)?;
+            return Ok(PrivateDir { path: real });
+        }
+        // Nothing is created where check_dir would refuse the result: inside a directory of
+        // another user (root with the user's HOME would leave root's ~/.cache in the user's
+        // home), or one that others can write to and is not sticky (they could swap what
+        // aws-as made for a symlink before it sets the mode).
+        let mut real = fs::canonicalize(base).with_context(ctx)?;
+        check_parents(&real, &real, purpose).with_context(ctx)?;
+        for name in missing.into_iter().rev() {
+            real.push(name);
+            make_dir(&real).with_context(ctx)?;
+        }
+        let real = check_dir(&real, purpose).with_context(ctx)?;
+        Ok(PrivateDir { path: real })
     }
 
     /// The directory at `path` when it exists (checked), `None` when it does not. Reading never
     /// creates anything.
     pub fn existing(path: &Path, purpose: Purpose) -> Result<Option<PrivateDir>> {
+        let ctx = || format!("could not use {} {}", purpose.what, path.display());
         match fs::symlink_metadata(path) {
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-            Err(e) => {
-                Err(e).with_context(|| format!("could not use {} {}", purpose.what, path.display()))
-            }
-            Ok(_) => {
-                check_dir(path, purpose).with_context(|| {
-                    format!("could not use {} {}", purpose.what, path.display())
-                })?;
-                Ok(Some(PrivateDir {
-                    path: path.to_path_buf(),
-                }))
-            }
+            Err(e) => Err(e).with_context(ctx),
+            Ok(_) => Ok(Some(PrivateDir {
+                path: check_dir(path, purpose).with_context(ctx)?,
+            })),
         }
     }
 
@@ -156,6 +155,18 @@ impl PrivateDir {
         tmp.as_file().sync_all().with_context(ctx)?;
         tmp.persist(&path).map_err(|e| e.error).with_context(ctx)?;
         Ok(())
+    }
+
+    /// Mark file `name` as used now (its modification time). Best effort: a file that can't be
+    /// touched is only cleaned up sooner.
+    pub fn touch(&self, name: &str) {
+        if let Ok(file) = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
+            .open(self.path.join(name))
+        {
+            let _ = file.set_modified(SystemTime::now());
+        }
     }
 
     /// Remove file `name`; one that is already gone is fine.
@@ -300,8 +311,41 @@ impl Lock {
     }
 }
 
-/// ssh's StrictModes rule for `path` and every directory above it.
-fn check_dir(path: &Path, purpose: Purpose) -> Result<()> {
+/// Make directory `dir` (its parent already checked), exactly 0700 whatever the umask (under
+/// umask 0477 mkdir gives 0300, which aws-as couldn't list). The mode is set through a handle
+/// opened without following a symlink, so it lands on the directory aws-as made and nothing else.
+fn make_dir(dir: &Path) -> Result<()> {
+    match fs::DirBuilder::new().mode(0o700).create(dir) {
+        Ok(()) => {
+            let made = OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC)
+                .open(dir)?;
+            if made.metadata()?.uid() != euid() {
+                bail!("{} was replaced while aws-as made it", dir.display());
+            }
+            made.set_permissions(fs::Permissions::from_mode(0o700))?;
+            Ok(())
+        }
+        // Another aws-as made it a moment ago: it must be a directory of the user's own, not a
+        // symlink planted in its place.
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+            let m = fs::symlink_metadata(dir)?;
+            if !m.is_dir() || m.uid() != euid() {
+                bail!(
+                    "{} appeared while aws-as was making it, and it is not a directory of yours",
+                    dir.display()
+                );
+            }
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// ssh's StrictModes rule for `path` and every directory above it. The answer is the real path
+/// that was checked, which is what aws-as uses from then on.
+fn check_dir(path: &Path, purpose: Purpose) -> Result<PathBuf> {
     let real = fs::canonicalize(path)
         .with_context(|| format!("{} is a symbolic link to nothing", path.display()))?;
     let meta = fs::metadata(&real)?;
@@ -309,42 +353,58 @@ fn check_dir(path: &Path, purpose: Purpose) -> Result<()> {
         bail!("{} is not a directory", path.display());
     }
     let me = euid();
-    let elsewhere = format!(
-        "set {} to a directory that is yours alone",
-        purpose.moved_by
-    );
     if meta.uid() != me {
         bail!(
             "{} belongs to user {}, not to you (user {me}), and aws-as keeps credentials only in \
-             a directory of your own; {elsewhere}",
+             a directory of your own; {}",
             real.display(),
-            meta.uid()
+            meta.uid(),
+            elsewhere(purpose)
         );
     }
     if meta.mode() & 0o022 != 0 {
         bail!(
-            "{} can be written by other users (mode {:04o}); run chmod go-w {}, or {elsewhere}",
+            "{} can be written by other users (mode {:04o}); run chmod go-w {}, or {}",
             real.display(),
             meta.mode() & 0o7777,
-            real.display()
+            real.display(),
+            elsewhere(purpose)
         );
     }
-    for dir in real.ancestors().skip(1) {
+    if let Some(parent) = real.parent() {
+        check_parents(parent, &real, purpose)?;
+    }
+    Ok(real)
+}
+
+fn elsewhere(purpose: Purpose) -> String {
+    format!(
+        "set {} to a directory that is yours alone",
+        purpose.moved_by
+    )
+}
+
+/// `dir` and every directory above it belong to the user or to root, and no one else can write
+/// to them unless they are sticky (as `/tmp` is, so that no one can rename what is inside away).
+/// `inside` is what lies in them, for the message.
+fn check_parents(dir: &Path, inside: &Path, purpose: Purpose) -> Result<()> {
+    let me = euid();
+    for dir in dir.ancestors() {
         let m = fs::metadata(dir)?;
         let sticky = m.mode() & 0o1000 != 0;
         let foreign = m.uid() != me && m.uid() != 0;
         if foreign || (m.mode() & 0o022 != 0 && !sticky) {
             let why = if foreign {
-                "belongs to another user"
+                format!("belongs to user {}", m.uid())
             } else {
-                "other users can write to"
+                "other users can write to".to_string()
             };
             bail!(
-                "{} lies inside {}, which {why} (mode {:04o}), so they could replace it; \
-                 {elsewhere}",
-                real.display(),
+                "{} lies inside {}, which {why} (mode {:04o}), so they could replace it; {}",
+                inside.display(),
                 dir.display(),
-                m.mode() & 0o7777
+                m.mode() & 0o7777,
+                elsewhere(purpose)
             );
         }
     }

@@ -17,6 +17,13 @@ pub fn lazy<T>(cell: &std::cell::OnceCell<T>, make: impl FnOnce() -> Result<T>) 
     Ok(cell.get_or_init(|| value))
 }
 
+/// The user aws-as runs as.
+#[allow(unsafe_code)]
+pub fn euid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
 /// Seconds since the Unix epoch, now.
 pub fn now_epoch() -> i64 {
     SystemTime::now()
@@ -37,6 +44,28 @@ pub fn sanitize(text: &str) -> String {
         }
     }
     out
+}
+
+/// A message as aws-as prints it on stderr: one line whatever the causes look like (the SDK's
+/// and toml's errors span several), control characters escaped, and bounded, since parts of it
+/// may come from a file or the network.
+pub fn one_line(message: &str) -> String {
+    const LIMIT: usize = 2000;
+    let parts: Vec<&str> = message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let mut line = sanitize(&parts.join(" "));
+    if line.len() > LIMIT {
+        let mut end = LIMIT;
+        while !line.is_char_boundary(end) {
+            end -= 1;
+        }
+        line.truncate(end);
+        line.push_str("...");
+    }
+    line
 }
 
 /// Parse a duration as users write it: `900` (seconds), `90s`, `15m`, `1h`, `1h30m`, `12h`.
@@ -165,19 +194,36 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
 /// The text of the file at `path`, `None` when it does not exist. More than `limit` bytes is an
 /// error, so that a file such as /dev/zero ends with a message rather than all the memory.
 pub fn read_text(path: &Path, limit: u64) -> Result<Option<String>> {
-    let file = match fs::File::open(path) {
+    Ok(read_bytes(path, limit)?.map(|b| String::from_utf8_lossy(&b).into_owned()))
+}
+
+/// The bytes of the file at `path`, as `read_text` reads them. Only a regular file or a device
+/// (`/dev/null` is a common empty credentials file) is read: opening a FIFO would wait for a
+/// writer that may never come, and no input may make aws-as hang.
+pub fn read_bytes(path: &Path, limit: u64) -> Result<Option<Vec<u8>>> {
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let file = match fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .open(path)
+    {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e.into()),
     };
+    let meta = file.metadata()?;
+    let kind = meta.file_type();
+    if !(kind.is_file() || kind.is_char_device()) {
+        bail!("it is not a regular file");
+    }
     // Sized from the file's length, as fs::read does: `take` hides that hint from read_to_end.
-    let len = file.metadata().map(|m| m.len()).unwrap_or(0).min(limit) as usize;
+    let len = meta.len().min(limit) as usize;
     let mut bytes = Vec::with_capacity(len + 1);
     file.take(limit + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
         bail!("it is larger than {} MiB", limit >> 20);
     }
-    Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+    Ok(Some(bytes))
 }
 
 /// A span of whole seconds as settings are written: `0s`, `90s`, `15m`, `1h30m`, `36h`.

@@ -245,10 +245,84 @@ fn clearing_needs_no_setting_it_does_not_use() {
     // A switch needs every setting, and says which one is wrong.
     let out = home.run("http://127.0.0.1:9", &["__hook", "bash", "--", "dev"]);
     assert_clean_failure(&out, "a_key_from_a_newer_aws_as");
-    // The prompt's own format is still needed to clear.
-    home.settings("prompt_format = \"{nope}\"\n");
-    let out = home.run("http://127.0.0.1:9", &["__hook", "bash", "--", "-"]);
-    assert_clean_failure(&out, "prompt_format");
+    // Not even a bad prompt_format, or a settings file that is not TOML at all (an unclosed
+    // string on an unrelated line), stops clearing: it says so and uses the default format.
+    for broken in ["prompt_format = \"{nope}\"\n", "lock_timeout = \"5s\n"] {
+        home.settings(broken);
+        let out = home.run("http://127.0.0.1:9", &["__hook", "bash", "--", "-"]);
+        assert!(out.status.success(), "{broken}: {}", stderr(&out));
+        assert!(
+            stdout(&out).contains("unset AWS_SECRET_ACCESS_KEY"),
+            "{}",
+            stdout(&out)
+        );
+        assert!(
+            stderr(&out).contains("the prompt uses the default format"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
+/// What activation says about a broken settings file is one short line, with no control
+/// character from the file: a 200 KB line, or an escape sequence in it, reaches no terminal.
+#[test]
+fn a_broken_settings_file_is_reported_in_one_short_line() {
+    let home = Home::standard();
+    for (text, line) in [
+        (format!("\nprompt_format = \"{}\n", "x".repeat(200_000)), 2),
+        ("# \u{1b}]0;pwned\u{7}\n".to_string(), 1),
+        (
+            format!("prompt_format = \"{}\u{1b}[31m\"\n", "x".repeat(200_000)),
+            1,
+        ),
+    ] {
+        home.settings(&text);
+        let out = home.run("http://127.0.0.1:9", &["-s", "bash"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "{}", &err[..err.len().min(2000)]);
+        assert!(err.len() < 2100, "{} bytes", err.len());
+        assert!(!out.stderr.contains(&0x1b) && !out.stderr.contains(&0x07));
+        assert!(err.contains(&format!("(line {line})")), "{err}");
+    }
+}
+
+/// A FIFO where a file should be would block the open for a writer that never comes; aws-as
+/// refuses it instead, at shell start too.
+#[test]
+fn a_fifo_in_place_of_a_file_never_hangs_aws_as() {
+    if !require("mkfifo") {
+        return;
+    }
+    let home = Home::standard();
+    let settings = home.path().join(".config/aws-as/config.toml");
+    std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
+    let fifo = home.path().join("fifo");
+    for path in [&settings, &fifo] {
+        assert!(Command::new("mkfifo").arg(path).status().unwrap().success());
+    }
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut cmd = Command::new("timeout");
+        cmd.arg("20").arg(bin()).args(args);
+        home.clean_env(&mut cmd, "http://127.0.0.1:9");
+        cmd.envs(env.iter().copied())
+            .stdin(std::process::Stdio::null());
+        let out = cmd.output().unwrap();
+        assert_ne!(out.status.code(), Some(124), "{args:?} hung");
+        out
+    };
+    let out = run(&["-s", "bash"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not a regular file"),
+        "{}",
+        stderr(&out)
+    );
+    assert_clean_failure(&run(&["list"], &[]), "not a regular file");
+    std::fs::remove_file(&settings).unwrap();
+    let out = run(&["list"], &[("AWS_CONFIG_FILE", fifo.to_str().unwrap())]);
+    assert_clean_failure(&out, "not a regular file");
 }
 
 /// On a full disk the STS calls succeed and the cache can't be written: the credentials are

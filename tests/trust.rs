@@ -238,3 +238,142 @@ fn a_tight_umask_still_gives_a_working_cache() {
     json(&run(&[]));
     assert!(moto.requests().is_empty(), "{:?}", moto.requests());
 }
+
+/// The `. PATH` line that `aws-as -s` prints, as the path.
+fn sourced_path(out: &std::process::Output) -> String {
+    assert!(out.status.success(), "{}", stderr(out));
+    let line = stdout(out);
+    let path = line
+        .trim()
+        .strip_prefix(". '")
+        .and_then(|p| p.strip_suffix('\''))
+        .unwrap_or_else(|| panic!("not a `. PATH` line: {line}"));
+    path.to_string()
+}
+
+/// aws-as makes a directory only where the result would pass its own trust check, so it never
+/// creates (or chmods) anything in a directory others can write to, and root with a user's HOME
+/// (`sudo -E`, `sudo -s` on macOS) never leaves a root-owned `~/.cache` that breaks every other
+/// program of that user.
+#[test]
+fn nothing_is_made_where_it_could_not_be_trusted() {
+    let home = Home::standard();
+    let shared = tempfile::tempdir().unwrap();
+    chmod(shared.path(), 0o777);
+    let cache = shared.path().join("c");
+    let out = home.run_env(
+        "http://127.0.0.1:9",
+        &["export", "dev", "--format", "json", "--mfa-code", "123456"],
+        &[("AWS_AS_CACHE_DIR", cache.to_str().unwrap())],
+    );
+    assert_clean_failure(&out, "other users can write to");
+    assert!(
+        !cache.exists(),
+        "made inside a directory others can write to"
+    );
+    assert_eq!(mode(shared.path()), 0o777);
+
+    if !require_root("to run as root in another user's home") {
+        return;
+    }
+    let theirs = Home::standard();
+    std::os::unix::fs::chown(theirs.path(), Some(65534), Some(65534)).unwrap();
+    // A shell still starts (with the loader that needs no cache), and nothing is made.
+    let out = theirs.run("http://127.0.0.1:9", &["-s", "bash"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("aws-as"), "{}", stdout(&out));
+    let out = theirs.run(
+        "http://127.0.0.1:9",
+        &["export", "dev", "--mfa-code", "123456"],
+    );
+    assert_clean_failure(&out, "belongs to user 65534");
+    assert!(
+        !theirs.path().join(".cache").exists(),
+        "root made a directory in another user's home"
+    );
+    let out = theirs.run_env(
+        "http://127.0.0.1:9",
+        &["add", "extra"],
+        &[("AWS_AS_KEYS_BACKEND", "file")],
+    );
+    assert!(!out.status.success());
+    assert!(!theirs.path().join(".local").exists());
+}
+
+/// The directory aws-as checked is the one it uses: a symlink on the way there is resolved
+/// once, and what `aws-as -s` hands the shell to source is the checked real path, so swapping
+/// the symlink afterwards can't get another user's file sourced.
+#[test]
+fn the_checked_path_is_the_one_used() {
+    let home = Home::standard();
+    let real = home.path().join("real-cache");
+    std::fs::create_dir(&real).unwrap();
+    chmod(&real, 0o700);
+    let link = home.path().join("link-cache");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let out = home.run_env(
+        "http://127.0.0.1:9",
+        &["-s", "bash"],
+        &[("AWS_AS_CACHE_DIR", link.to_str().unwrap())],
+    );
+    let path = sourced_path(&out);
+    let real = std::fs::canonicalize(&real).unwrap();
+    assert!(path.starts_with(real.to_str().unwrap()), "{path}");
+    assert!(Path::new(&path).is_file());
+}
+
+/// Activation keeps one file per shell text and removes week-old ones, but only files of exactly
+/// its own shape (`init-database.sql` is not one), and never one still in use: using a file
+/// marks it as new.
+#[test]
+fn activation_cleans_up_only_its_own_unused_files() {
+    let home = Home::standard();
+    let dir = home.cache_dir();
+    let path = sourced_path(&home.run("http://127.0.0.1:9", &["-s", "bash"]));
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(10 * 86400);
+    let age = |p: &Path| {
+        std::fs::File::options()
+            .write(true)
+            .open(p)
+            .unwrap()
+            .set_modified(old)
+            .unwrap()
+    };
+    let stale_ours = dir.join("init-0123456789abcdef0123456789abcdef.sh");
+    for name in ["init-database.sql", "init-cluster.sh"] {
+        std::fs::write(dir.join(name), "mine").unwrap();
+        chmod(&dir.join(name), 0o600);
+        age(&dir.join(name));
+    }
+    std::fs::write(&stale_ours, "old").unwrap();
+    chmod(&stale_ours, 0o600);
+    age(&stale_ours);
+    age(Path::new(&path));
+
+    // In use again: the week starts over.
+    assert_eq!(
+        sourced_path(&home.run("http://127.0.0.1:9", &["-s", "bash"])),
+        path
+    );
+    // A new file (another shell's) is written, and the clean-up runs.
+    sourced_path(&home.run("http://127.0.0.1:9", &["-s", "zsh"]));
+    assert!(Path::new(&path).exists(), "a file in use was removed");
+    assert!(dir.join("init-database.sql").exists());
+    assert!(dir.join("init-cluster.sh").exists());
+    assert!(!stale_ours.exists(), "aws-as's own stale file stays");
+}
+
+/// A relative HOME counts as none: aws-as's files are never put under whatever directory it
+/// runs from.
+#[test]
+fn a_relative_home_puts_nothing_in_the_current_directory() {
+    let home = Home::standard();
+    let out = home.run_env(
+        "http://127.0.0.1:9",
+        &["-s", "bash"],
+        &[("HOME", "relhome")],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stdout(&out).contains("relhome"), "{}", stdout(&out));
+    assert!(!home.path().join("relhome").exists());
+}

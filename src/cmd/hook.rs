@@ -54,8 +54,9 @@ pub fn run(ctx: &Context, shell: Shell, args: Vec<OsString>) -> Result<()> {
     };
     let stmts = match target.as_deref() {
         None => vec![Stmt::Delegate],
-        // Clearing needs only the prompt's format: no other setting may stop it.
-        Some("-") => identity::clear(&ctx.prompt_format()?),
+        // Clearing needs only the prompt's format: no setting, nor a broken settings file, may
+        // stop it.
+        Some("-") => identity::clear(&ctx.prompt_format()),
         Some(name) => {
             let (chain, creds) = super::credentials_for(ctx, name, &parsed.obtain)
                 .with_context(|| format!("could not switch to `{name}`"))?;

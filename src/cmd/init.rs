@@ -36,10 +36,7 @@ pub fn run(ctx: &Context, shell: Option<Shell>, script: bool) -> Result<()> {
 /// shell has now (none, or one inherited from its parent). A bad `prompt_format` must not stop
 /// a shell from starting: it is reported, and the default is used.
 fn integration(ctx: &Context, dialect: Dialect) -> Result<String> {
-    let format = ctx.prompt_format().unwrap_or_else(|e| {
-        eprintln!("aws-as: {e:#}; the prompt uses the default format until it is fixed");
-        Default::default()
-    });
+    let format = ctx.prompt_format();
     let env = ctx.env();
     let identity = env.identity();
     let label = label(&format, identity.map(|n| (n, env.expiration())));

@@ -11,7 +11,7 @@ use anyhow::Result;
 
 pub fn run(ctx: &Context, shell: Shell) -> Result<()> {
     // Activation needs only the prompt's format: no other setting may stop it.
-    let format = ctx.prompt_format()?;
+    let format = ctx.prompt_format();
     let env = ctx.env();
     let label = label(&format, env.identity().map(|n| (n, env.expiration())));
     print_stdout(&Dialect::for_shell(shell).render(&[Stmt::Label(label)])?)

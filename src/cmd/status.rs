@@ -16,10 +16,7 @@ pub fn run(ctx: &Context, verify: bool, json: bool) -> Result<()> {
         }
         return print_stdout(if json { "{\"identity\":null}\n" } else { "-\n" });
     };
-    // An expiry the variable can't hold for real (a hand-set one, years off) is no expiry.
-    let expiration = env
-        .expiration()
-        .filter(|e| crate::util::iso8601(*e).is_some());
+    let expiration = env.expiration();
     let (arn, verified) = if verify {
         (Some(verified_arn(ctx, &identity)?), true)
     } else {

@@ -104,9 +104,12 @@ pub struct CredentialsFile {
 impl CredentialsFile {
     pub fn read(env: &crate::env::Env) -> Result<CredentialsFile> {
         let Some(path) = super::profiles::credentials_path(env) else {
-            bail!("could not find the credentials file: set HOME or AWS_SHARED_CREDENTIALS_FILE");
+            bail!(
+                "could not find the credentials file: set HOME (to an absolute path) or AWS_SHARED_CREDENTIALS_FILE"
+            );
         };
-        let text = std::fs::read_to_string(&path)
+        let text = crate::util::read_text(&path, super::profiles::FILE_LIMIT)
+            .and_then(|t| t.ok_or_else(|| anyhow::anyhow!("it does not exist")))
             .with_context(|| format!("could not read {}", path.display()))?;
         let path = std::fs::canonicalize(&path).unwrap_or(path);
         Ok(CredentialsFile { path, text })

@@ -132,13 +132,16 @@ fn shared_file(env: &Env, var: &str, name: &str) -> Option<PathBuf> {
     }
 }
 
+/// The most aws-as reads of an AWS config or credentials file: a config of 100,000 profiles is a
+/// few tens of MiB, and /dev/zero is not a config.
+pub const FILE_LIMIT: u64 = 256 << 20;
+
 /// A missing file is an empty one, as for the SDK.
 fn read(path: Option<PathBuf>) -> Result<String> {
     let Some(path) = path else {
         return Ok(String::new());
     };
-    // 256 MiB: a config of 100,000 profiles is a few tens of MiB; /dev/zero is not a config.
-    crate::util::read_text(&path, 256 << 20)
+    crate::util::read_text(&path, FILE_LIMIT)
         .map(Option::unwrap_or_default)
         .with_context(|| format!("could not read the AWS config files: {}", path.display()))
 }

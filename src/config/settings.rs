@@ -259,7 +259,9 @@ impl Settings {
             return Ok(PromptFormat::default());
         };
         let ctx = || format!("could not read {}", path.display());
-        let table: toml::Table = toml::from_str(&text).with_context(ctx)?;
+        let table: toml::Table = toml::from_str(&text)
+            .map_err(|e| one_line(&e, &text))
+            .with_context(ctx)?;
         match table.get("prompt_format") {
             None => Ok(PromptFormat::default()),
             Some(toml::Value::String(v)) => PromptFormat::parse(v)
@@ -272,17 +274,19 @@ impl Settings {
     }
 
     pub fn parse(text: &str) -> Result<Settings> {
-        toml::from_str(text).map_err(|e| {
-            // The message alone, with the line it is on: toml's own rendering draws the line
-            // over several, and an error is one line.
-            let line = e
-                .span()
-                .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
-            match line {
-                Some(n) => anyhow::anyhow!("{} (line {n})", e.message().trim()),
-                None => anyhow::anyhow!("{}", e.message().trim()),
-            }
-        })
+        toml::from_str(text).map_err(|e| one_line(&e, text))
+    }
+}
+
+/// toml's error as aws-as gives one: the message alone, with the line it is on (toml's own
+/// rendering draws the line, however long, over several).
+fn one_line(e: &toml::de::Error, text: &str) -> anyhow::Error {
+    let line = e
+        .span()
+        .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+    match line {
+        Some(n) => anyhow::anyhow!("{} (line {n})", e.message().trim()),
+        None => anyhow::anyhow!("{}", e.message().trim()),
     }
 }
 

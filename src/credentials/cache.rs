@@ -21,6 +21,8 @@ const FORMAT_VERSION: u32 = 1;
 
 /// The prefix of the shell integration files `script` writes.
 const INIT_PREFIX: &str = "init-";
+/// The extensions of the files `script` writes.
+const SCRIPT_EXTENSIONS: &[&str] = &["bash", "zsh", "sh"];
 
 /// The largest entry aws-as writes is well under this (a session token is at most 16 KiB; a
 /// profile name has no limit of its own, and one of 70,000 characters is tested).
@@ -123,7 +125,7 @@ impl Cache {
         }
         let base = env
             .xdg(EnvVars::XDG_CACHE_HOME, ".cache")
-            .context("could not find the cache directory: set HOME or AWS_AS_CACHE_DIR")?;
+            .context("could not find the cache directory: set HOME (to an absolute path) or AWS_AS_CACHE_DIR")?;
         Ok(Cache::at(base.join("aws-as")))
     }
 
@@ -266,16 +268,27 @@ impl Cache {
             crate::config::chain::digest(&[text])
         );
         let path = dir.path().join(&name);
-        if dir.read(&name, text.len()).ok().flatten().as_deref() != Some(text.as_bytes()) {
+        if dir.read(&name, text.len()).ok().flatten().as_deref() == Some(text.as_bytes()) {
+            // In use: it must not look a week old to the clean-up below, run from another shell.
+            dir.touch(&name);
+        } else {
             dir.write(&name, text.as_bytes())?;
             let week = std::time::Duration::from_secs(7 * 86400);
             for old in dir.names()? {
-                let stale = std::fs::metadata(dir.path().join(&old))
+                // Only a file of exactly the shape aws-as writes: `init-database.sql` is not one.
+                let Some(rest) = old.strip_prefix(INIT_PREFIX) else {
+                    continue;
+                };
+                let stale = std::fs::symlink_metadata(dir.path().join(&old))
                     .and_then(|m| m.modified())
                     .ok()
                     .and_then(|t| t.elapsed().ok())
                     .is_some_and(|age| age > week);
-                if old.starts_with(INIT_PREFIX) && old != name && stale && dir.owns_file(&old) {
+                if ours(rest, SCRIPT_EXTENSIONS).is_some()
+                    && old != name
+                    && stale
+                    && dir.owns_file(&old)
+                {
                     let _ = dir.remove(&old);
                 }
             }

@@ -78,8 +78,10 @@ impl FileStore {
     }
 
     fn decrypt(&self, path: &Path) -> Result<Credentials> {
-        let bytes =
-            std::fs::read(path).with_context(|| format!("could not read {}", path.display()))?;
+        // An age file of one key pair is a few hundred bytes; 1 MiB is far more than enough.
+        let bytes = crate::util::read_bytes(path, 1 << 20)
+            .and_then(|b| b.ok_or_else(|| anyhow!("it does not exist")))
+            .with_context(|| format!("could not read {}", path.display()))?;
         let pass = self.passphrase(false)?;
         let mut identity = age::scrypt::Identity::new(pass.clone());
         identity.set_max_work_factor(MAX_WORK_FACTOR);

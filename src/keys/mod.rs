@@ -181,7 +181,9 @@ pub fn remove(env: &Env, profile: &str) -> Result<bool> {
 pub fn data_dir(env: &Env) -> Result<PathBuf> {
     let base = env
         .xdg(EnvVars::XDG_DATA_HOME, ".local/share")
-        .ok_or_else(|| anyhow::anyhow!("could not find the data directory: set HOME"))?;
+        .ok_or_else(|| {
+            anyhow::anyhow!("could not find the data directory: set HOME to an absolute path")
+        })?;
     Ok(base.join("aws-as"))
 }
 
