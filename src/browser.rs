@@ -1,7 +1,9 @@
 //! Opening a URL in the user's browser without putting it in any process's arguments (a
 //! browser's command line is readable by every user on the machine, and a sign-in URL is a
 //! credential): the browser is given a one-time link to a listener on 127.0.0.1, which answers
-//! with a redirect to the URL and closes.
+//! with a redirect to the URL and closes. The link itself is in the browser's arguments, so
+//! another user could fetch it first: the listener answers only connections made by the user's
+//! own processes (Linux tells it whose a loopback connection is, in /proc/net/tcp).
 
 use crate::env::{Env, EnvVars};
 use crate::util::sanitize;
@@ -64,7 +66,11 @@ impl Opener {
         let deadline = Instant::now() + BROWSER_WAIT;
         loop {
             match listener.accept() {
-                Ok((stream, _)) => {
+                Ok((stream, peer)) => {
+                    if !own_connection(peer, listener.local_addr()?) {
+                        refuse(stream);
+                        continue;
+                    }
                     let (tx, nonce, url) = (served_tx.clone(), nonce.clone(), url.to_string());
                     std::thread::spawn(move || {
                         if answer(stream, &nonce, &url) {
@@ -175,6 +181,48 @@ fn answer(mut stream: TcpStream, nonce: &str, url: &str) -> bool {
     hit && sent
 }
 
+/// Whether the loopback connection from `peer` to `local` was made by a process of this user.
+/// Linux lists every TCP socket with its owner in /proc/net/tcp: the client's end is the line
+/// whose local address is `peer` and whose remote one is `local`. Where there is no such list
+/// (another system), the connection is taken.
+fn own_connection(peer: std::net::SocketAddr, local: std::net::SocketAddr) -> bool {
+    let Ok(table) = std::fs::read_to_string("/proc/net/tcp") else {
+        return true;
+    };
+    match socket_owner(&table, peer, local) {
+        Some(uid) => uid == crate::util::euid(),
+        // Gone before it could be looked up, or not listed: not the user's browser.
+        None => false,
+    }
+}
+
+/// The uid of the socket from `from` to `to` in a /proc/net/tcp `table`.
+fn socket_owner(table: &str, from: std::net::SocketAddr, to: std::net::SocketAddr) -> Option<u32> {
+    let hex = |a: std::net::SocketAddr| match a {
+        // The address as the kernel prints it: the 32-bit value in host order, then the port.
+        std::net::SocketAddr::V4(v4) => Some(format!(
+            "{:08X}:{:04X}",
+            u32::from_ne_bytes(v4.ip().octets()),
+            v4.port()
+        )),
+        std::net::SocketAddr::V6(_) => None,
+    };
+    let (from, to) = (hex(from)?, hex(to)?);
+    table.lines().skip(1).find_map(|line| {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        (f.get(1) == Some(&from.as_str()) && f.get(2) == Some(&to.as_str()))
+            .then(|| f.get(7)?.parse().ok())
+            .flatten()
+    })
+}
+
+/// Turn away a connection from another user's process, without spending the link.
+fn refuse(mut stream: TcpStream) {
+    let _ = stream.set_nonblocking(false);
+    let _ = stream
+        .write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+}
+
 /// 128 random bits as hex, for the one-time local link.
 fn nonce() -> Result<String> {
     let mut bytes = [0u8; 16];
@@ -197,4 +245,21 @@ fn on_path(env: &Env, program: &str) -> bool {
         std::env::split_paths(path)
             .any(|dir| !dir.as_os_str().is_empty() && runnable(&dir.join(program)))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_owner_of_a_loopback_socket_is_read_from_proc_net_tcp() {
+        let table = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 0100007F:A1B2 0100007F:0050 01 00000000:00000000 00:00000000 00000000  1000        0 1 1
+   1: 0100007F:0050 0100007F:A1B2 01 00000000:00000000 00:00000000 00000000     0        0 2 1
+";
+        let peer = "127.0.0.1:41394".parse().unwrap();
+        let local = "127.0.0.1:80".parse().unwrap();
+        assert_eq!(super::socket_owner(table, peer, local), Some(1000));
+        assert_eq!(super::socket_owner(table, local, peer), Some(0));
+        let other = "127.0.0.1:1".parse().unwrap();
+        assert_eq!(super::socket_owner(table, other, local), None);
+    }
 }

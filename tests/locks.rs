@@ -2,7 +2,7 @@
 //! handed to the waiters instead of being repeated by each in turn; and loops in the profiles,
 //! of every shape, end at once with the loop in the message.
 
-use crate::support::servers::hung_server_counting;
+use crate::support::servers::{hung_server_counting, iso_in, serve, sts_credentials};
 use crate::support::*;
 use std::process::{Command, Stdio};
 use std::sync::atomic::Ordering;
@@ -150,4 +150,119 @@ fn federation_loops_end_with_the_loop_and_list_still_works() {
     for name in ["dev", "prod", "self-fed", "fed-a"] {
         assert!(text.contains(name), "{text}");
     }
+}
+
+/// A user's mfa_process with a wait in it, that says when it started (its parent's PID into
+/// `pid_path`) and gives a code only when GOOD is set.
+fn slow_mfa_config(pid_path: &str) -> String {
+    CONFIG.replace(
+        "mfa_serial = arn:aws:iam::123456789012:mfa/alice\n",
+        &format!(
+            "mfa_serial = arn:aws:iam::123456789012:mfa/alice\n\
+             mfa_process = echo $PPID > {pid_path}; sleep 2; test -n \"$GOOD\" && echo 123456\n"
+        ),
+    )
+}
+
+/// A waiter takes the holder's failure only when it would have asked for the same: a
+/// `--duration` STS refuses is no reason to fail a plain switch, and a holder that could not get
+/// an MFA code (no terminal) is no reason to fail one that brings its own.
+#[test]
+fn waiters_take_only_failures_of_what_they_would_ask() {
+    let pidfile = tempfile::NamedTempFile::new().unwrap();
+    let pid_path = pidfile.path().display().to_string();
+    let home = Home::new(&slow_mfa_config(&pid_path), &credentials());
+    let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = asked.clone();
+    let url = serve(8, move |req| {
+        seen.lock().unwrap().push(req.to_string());
+        if req.contains("DurationSeconds=72000") {
+            (
+                "400 Bad Request",
+                "<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code><Message>\
+                 The requested DurationSeconds exceeds the 1 hour session limit for roles \
+                 assumed by role chaining.</Message></Error></ErrorResponse>"
+                    .to_string(),
+            )
+        } else {
+            (
+                "200 OK",
+                sts_credentials(
+                    "GetSessionToken",
+                    "ASIAWAITERTEST000001",
+                    "waiter-secret",
+                    "waiter-token",
+                    &iso_in(3600),
+                ),
+            )
+        }
+    });
+    let run_pair = |first: &[&str], first_env: &[(&str, &str)], second: &[&str]| {
+        let _ = std::fs::remove_file(pidfile.path());
+        let mut a = home.cmd(&url);
+        a.args(first)
+            .envs(first_env.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let a = a.spawn().unwrap();
+        // The holder is in its mfa_process, holding the session's lock.
+        wait_for_pid(pidfile.path(), 20);
+        let mut b = home.cmd(&url);
+        b.args(second)
+            .env("GOOD", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let b = b.spawn().unwrap().wait_with_output().unwrap();
+        (a.wait_with_output().unwrap(), b)
+    };
+
+    let (a, b) = run_pair(
+        &["export", "user", "--duration", "20h", "--refresh"],
+        &[("GOOD", "1")],
+        &["export", "user", "--refresh", "--format", "json"],
+    );
+    assert_clean_failure(&a, "ValidationError");
+    assert!(b.status.success(), "{}", stderr(&b));
+    assert!(
+        !stderr(&b).contains("it was not asked again"),
+        "{}",
+        stderr(&b)
+    );
+    assert_eq!(asked.lock().unwrap().len(), 2, "each asked STS once");
+
+    // The holder has no code to give; the waiter brings its own.
+    let (a, b) = run_pair(
+        &["export", "user", "--refresh"],
+        &[],
+        &["export", "user", "--refresh", "--mfa-code", "123456"],
+    );
+    assert!(!a.status.success());
+    assert!(b.status.success(), "{}", stderr(&b));
+}
+
+/// An mfa_process that runs aws-as for a sibling profile on the same base: the inner aws-as
+/// needs the lock its own parent holds while it waits for the code. It is refused at once,
+/// instead of waiting lock_timeout for its parent.
+#[test]
+fn an_mfa_process_back_into_its_own_base_is_refused_at_once() {
+    let Some(moto) = Moto::start() else { return };
+    let errfile = tempfile::NamedTempFile::new().unwrap();
+    let config = CONFIG.replace(
+        "mfa_serial = arn:aws:iam::123456789012:mfa/alice\n",
+        &format!(
+            "mfa_serial = arn:aws:iam::123456789012:mfa/alice\n\
+             mfa_process = {} export ops >/dev/null 2>{}; echo 123456\n",
+            bin().display(),
+            errfile.path().display()
+        ),
+    );
+    let home = Home::new(&config, &credentials());
+    home.settings("lock_timeout = \"30s\"\n");
+    let started = Instant::now();
+    let out = home.run(&moto.url(), &["export", "dev", "--format", "json"]);
+    json(&out);
+    let took = started.elapsed();
+    let inner = std::fs::read_to_string(errfile.path()).unwrap();
+    assert!(inner.contains("built on `user` itself"), "{inner}");
+    assert!(took < Duration::from_secs(20), "took {took:?}");
 }

@@ -507,3 +507,46 @@ fn https_endpoints_are_verified_against_the_trust_store() {
     );
     assert_eq!(server.requests().len(), 1);
 }
+
+/// The one-time link is in the browser's arguments, which every user can read. Another user's
+/// process that fetches it first is turned away without spending it; the user's own browser
+/// then gets the redirect.
+#[test]
+fn another_users_fetch_of_the_link_is_refused() {
+    let Some(moto) = Moto::start() else { return };
+    if !require("curl") || !require("setpriv") || !require_root("to fetch as another user") {
+        return;
+    }
+    let home = home();
+    let (server, seen) = ok_server();
+    settings(&home, &format!("signin_url = \"{server}/federation\"\n"));
+    let fakes = tempfile::tempdir().unwrap();
+    let dir = fakes.path();
+    let browser = dir.join("racing-browser");
+    std::fs::write(
+        &browser,
+        format!(
+            "#!/bin/sh\n\
+             setpriv --reuid=65534 --regid=65534 --clear-groups \
+             curl -s -o /dev/null -w '%{{http_code}}' \"$1\" > '{d}/other.code'\n\
+             curl -s -o /dev/null -D '{d}/mine.head' \"$1\"\n",
+            d = dir.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = run(
+        &home,
+        &moto,
+        &["login", "dev", "--open", "--mfa-code", "123456"],
+        &[("BROWSER", browser.to_str().unwrap())],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read(&dir.join("other.code")), "403");
+    assert_login_url(
+        &redirected_to(&read(&dir.join("mine.head"))),
+        &server,
+        "https://eu-west-1.console.aws.amazon.com/console/home?region=eu-west-1",
+    );
+    assert_eq!(seen.lock().unwrap().len(), 1);
+}

@@ -94,6 +94,9 @@ pub struct Failure {
     pub pid: u32,
     /// The failure as the holder reported it (which holds no secret: see `sts::AwsError`).
     pub message: String,
+    /// What the holder asked for (`Run::asked`): only a waiter that asks the same takes it.
+    #[serde(default)]
+    pub asked: String,
 }
 
 pub struct Cache {
@@ -189,26 +192,28 @@ impl Cache {
 
     /// Keep `err` as the step's failure for the processes waiting on its lock. Best effort: a
     /// failure to record one only means that they make the call themselves.
-    pub fn record_failure(&self, key: &str, err: &anyhow::Error) {
+    pub fn record_failure(&self, key: &str, asked: &str, err: &anyhow::Error) {
         let failure = Failure {
             at_ns: nanos(SystemTime::now()),
             pid: std::process::id(),
             message: super::aws::excerpt(&format!("{err:#}"), 1000),
+            asked: asked.to_string(),
         };
         if let (Ok(dir), Ok(bytes)) = (self.created(), serde_json::to_vec(&failure)) {
             let _ = dir.write(&format!("{key}.fail"), &bytes);
         }
     }
 
-    /// The step's failure, if it was recorded after `since` (while this process waited).
-    pub fn failure_since(&self, key: &str, since: SystemTime) -> Option<Failure> {
+    /// The step's failure, if it was recorded after `since` (while this process waited) by a
+    /// process that asked for the same as this one.
+    pub fn failure_since(&self, key: &str, since: SystemTime, asked: &str) -> Option<Failure> {
         let bytes = self
             .existing()
             .ok()??
             .read(&format!("{key}.fail"), 8192)
             .ok()??;
         let failure: Failure = serde_json::from_slice(&bytes).ok()?;
-        (failure.at_ns >= nanos(since)).then_some(failure)
+        (failure.at_ns >= nanos(since) && failure.asked == asked).then_some(failure)
     }
 
     /// Every entry with its key, sorted, or why it can't be used.

@@ -11,17 +11,19 @@ use std::time::{Duration, Instant};
 /// (`yes 123456`) must not fill the memory.
 const OUTPUT_LIMIT: usize = 4096;
 
+/// The code for device `serial`, asked for while this run holds lock `held` (the step's key).
 pub fn code(
     serial: &str,
     mfa_process: Option<&str>,
     given: Option<&str>,
     limit: Duration,
+    held: &str,
 ) -> Result<String> {
     if let Some(code) = given {
         return check(code.trim(), "--mfa-code");
     }
     if let Some(cmd) = mfa_process {
-        let text = run(cmd, limit)?;
+        let text = run(cmd, limit, held)?;
         return check(text.trim(), "mfa_process");
     }
     let no_terminal = || {
@@ -38,8 +40,10 @@ pub fn code(
 
 /// Run `mfa_process` through the shell, as aws-vault does, so that `oathtool --totp -b "$(pass
 /// x)"` works. Its stdout is the code; its stderr and any prompt of its own reach the user. It
-/// gets `limit` to finish and `OUTPUT_LIMIT` bytes to print; past either it is stopped.
-fn run(cmd: &str, limit: Duration) -> Result<String> {
+/// gets `limit` to finish and `OUTPUT_LIMIT` bytes to print; past either it is stopped. It is
+/// told that this run holds lock `held`, so that an aws-as it runs for a profile that needs the
+/// same lock refuses at once instead of waiting for its own parent.
+fn run(cmd: &str, limit: Duration, held: &str) -> Result<String> {
     let mut command = Command::new("/bin/sh");
     command
         .arg("-c")
@@ -48,6 +52,7 @@ fn run(cmd: &str, limit: Duration) -> Result<String> {
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
     crate::env::scrub_secrets(&mut command);
+    crate::env::pass_lock(&mut command, held);
     let mut child = command.spawn().context("could not run mfa_process")?;
     let out = read_bounded(&mut child, limit);
     if out.is_err() {
@@ -195,21 +200,21 @@ mod tests {
     #[test]
     fn sources() {
         assert_eq!(
-            code("s", Some("echo 999999"), Some(" 123456 "), MINUTE).unwrap(),
+            code("s", Some("echo 999999"), Some(" 123456 "), MINUTE, "k").unwrap(),
             "123456"
         );
         assert_eq!(
-            code("s", Some("printf '654321\\n'"), None, MINUTE).unwrap(),
+            code("s", Some("printf '654321\\n'"), None, MINUTE, "k").unwrap(),
             "654321"
         );
-        assert!(code("s", Some("exit 3"), None, MINUTE).is_err());
-        assert!(code("s", Some("echo"), None, MINUTE).is_err());
-        assert!(code("s", None, Some("12 34"), MINUTE).is_err());
+        assert!(code("s", Some("exit 3"), None, MINUTE, "k").is_err());
+        assert!(code("s", Some("echo"), None, MINUTE, "k").is_err());
+        assert!(code("s", None, Some("12 34"), MINUTE, "k").is_err());
     }
 
     #[test]
     fn endless_or_slow_processes_are_stopped() {
-        let err = code("s", Some("yes 123456"), None, MINUTE).unwrap_err();
+        let err = code("s", Some("yes 123456"), None, MINUTE, "k").unwrap_err();
         assert!(
             format!("{err:#}").contains("more than 4096 bytes"),
             "{err:#}"
@@ -219,6 +224,7 @@ mod tests {
             Some("sleep 30; echo 1"),
             None,
             Duration::from_millis(300),
+            "k",
         )
         .unwrap_err();
         assert!(
@@ -226,7 +232,14 @@ mod tests {
             "{err:#}"
         );
         // Output that ends before the process does still waits for its exit status.
-        let err = code("s", Some("echo 123456; exec >&-; exit 4"), None, MINUTE).unwrap_err();
+        let err = code(
+            "s",
+            Some("echo 123456; exec >&-; exit 4"),
+            None,
+            MINUTE,
+            "k",
+        )
+        .unwrap_err();
         assert!(format!("{err:#}").contains("failed"), "{err:#}");
     }
 }

@@ -67,17 +67,19 @@ pub fn cached(ctx: &Context, chain: &Chain, margin: i64) -> Result<Option<Creden
 }
 
 /// Refuse a chain that needs a lock an aws-as process up the line holds while it waits for this
-/// one: a base's credential_process that runs aws-as for a profile built on that same base would
-/// wait for its own parent forever. Only a base's provider step runs a program while it holds a
-/// lock, so that step's key is the one this run passes down (`held_lock`).
+/// one: a base's credential_process (or an mfa_process) that runs aws-as for a profile built on
+/// that same base would wait for its own parent. A base's provider step runs a program while it
+/// holds a lock, and its key is passed down (`held_lock`); a step's mfa_process is told its
+/// step's key (`env::pass_lock`).
 pub fn refuse_held_locks(env: &Env, chain: &Chain) -> Result<()> {
     for step in chain.steps() {
         if env.held_locks().any(|k| k == step.key()) {
             let profile = step.profile(chain);
             bail!(
                 "it needs profile `{profile}`'s credentials, which the aws-as running this one is \
-                 getting: `{profile}`'s credential_process runs aws-as for a profile built on \
-                 `{profile}` itself; point it at a profile that does not use `{profile}`"
+                 getting: a credential_process or mfa_process of that chain runs aws-as for a \
+                 profile built on `{profile}` itself; point it at a profile that does not use \
+                 `{profile}`"
             );
         }
     }
@@ -158,8 +160,9 @@ impl Run<'_> {
         if !fetch_anyway && let Some(entry) = self.cache.read(key)?.filter(|e| e.fresh(margin)) {
             return Ok(entry.credentials);
         }
+        let asked = self.asked(is_target);
         if let Some(since) = lock.as_ref().and_then(|l| l.waited_since())
-            && let Some(failed) = self.cache.failure_since(key, since)
+            && let Some(failed) = self.cache.failure_since(key, since, &asked)
         {
             bail!(
                 "{} (aws-as process {}, which was getting the same credentials, got this \
@@ -172,6 +175,7 @@ impl Run<'_> {
             run: self,
             aws: self.ctx.aws(self.chain)?,
             key,
+            asked,
             n: i + 1,
             is_target,
         };
@@ -201,6 +205,20 @@ impl Run<'_> {
         Ok(fresh)
     }
 
+    /// What a step's call asks for, beyond the step itself: a waiter takes the holder's failure
+    /// only when it would have asked for the same. A `--duration` STS refuses is no reason to
+    /// refuse a plain switch, and a holder that had no code to give (no terminal) is none to
+    /// refuse one that brings its own with `--mfa-code` (the code itself is never written down).
+    fn asked(&self, is_target: bool) -> String {
+        let duration = self.req.duration.filter(|_| is_target);
+        format!(
+            "duration={:?} refresh={} mfa-code={}",
+            duration.map(|d| d.as_secs()),
+            self.req.refresh,
+            self.req.mfa_code.is_some()
+        )
+    }
+
     /// What signs a step's call: the step before's credentials, else the base's own keys.
     fn signer<'s>(&'s self, source: Option<&'s Credentials>) -> Result<&'s Credentials> {
         match source {
@@ -217,6 +235,8 @@ struct Call<'r, 'a> {
     run: &'r Run<'a>,
     aws: Aws<'a>,
     key: &'r str,
+    /// What the call asks for, recorded with its failure (see `Run::asked`).
+    asked: String,
     /// The step's place in the chain, from 1.
     n: usize,
     is_target: bool,
@@ -234,7 +254,7 @@ impl Call<'_, '_> {
     }
 
     fn record(&self, e: anyhow::Error) -> anyhow::Error {
-        self.run.cache.record_failure(self.key, &e);
+        self.run.cache.record_failure(self.key, &self.asked, &e);
         e
     }
 
@@ -248,7 +268,18 @@ impl Call<'_, '_> {
     }
 
     fn code(&self, serial: Option<&str>, process: Option<&str>) -> Result<Option<String>> {
-        mfa_code(serial, process, self.run.req, self.run.settings)
+        let (req, settings) = (self.run.req, self.run.settings);
+        serial
+            .map(|s| {
+                mfa::code(
+                    s,
+                    process,
+                    req.mfa_code.as_deref(),
+                    settings.mfa_timeout,
+                    self.key,
+                )
+            })
+            .transpose()
     }
 
     fn source(&self, profile: &str) -> Result<Credentials> {
@@ -257,14 +288,17 @@ impl Call<'_, '_> {
             "{} credentials for profile {profile}",
             provider_name(run.chain)
         ));
-        from_provider(
-            &self.aws,
-            run.chain,
-            run.req,
-            run.settings,
-            self.session_duration(),
-        )
-        .map_err(|e| self.record(e))
+        let got = from_provider(&self.aws, run.chain).map_err(|e| self.record(e))?;
+        if got.session_token.is_some() {
+            return Ok(got);
+        }
+        // Long-term keys from the provider: a session of them, as for stored keys.
+        let serial = run.chain.base.mfa_serial.as_deref();
+        let code = self.code(serial, run.chain.base.mfa_process.as_deref())?;
+        self.aws
+            .get_session_token(&got, self.session_duration(), serial.zip(code.as_deref()))
+            .with_context(|| format!("could not start a session for profile `{profile}`"))
+            .map_err(|e| self.record(e))
     }
 
     fn session(
@@ -341,17 +375,6 @@ fn warn_uncached(profile: &str, err: &anyhow::Error) {
 }
 
 /// The code for MFA device `serial`, when a call needs one, from the sources `mfa::code` tries.
-fn mfa_code(
-    serial: Option<&str>,
-    process: Option<&str>,
-    req: &Request,
-    settings: &Settings,
-) -> Result<Option<String>> {
-    serial
-        .map(|s| mfa::code(s, process, req.mfa_code.as_deref(), settings.mfa_timeout))
-        .transpose()
-}
-
 fn provider_name(chain: &Chain) -> &'static str {
     match &chain.base.keys {
         BaseKeys::Provided { source, .. } => source.name(),
@@ -361,15 +384,9 @@ fn provider_name(chain: &Chain) -> &'static str {
 
 /// The base's credentials from its aws-config provider. Temporary ones are used as they come,
 /// once they pass the same check as an STS answer; long-term keys (a credential_process may
-/// print an IAM user's keys) are never cached: a session is started on them, with the base's MFA
-/// device when it has one, and that is cached.
-fn from_provider(
-    client: &Aws,
-    chain: &Chain,
-    req: &Request,
-    settings: &Settings,
-    duration: Duration,
-) -> Result<Credentials> {
+/// print an IAM user's keys) are never cached: the caller starts a session on them, with the
+/// base's MFA device when it has one, and caches that.
+fn from_provider(client: &Aws, chain: &Chain) -> Result<Credentials> {
     let profile = &chain.base.profile;
     let what = provider_name(chain);
     let got = client.provided(chain).map_err(|e| {
@@ -390,26 +407,21 @@ fn from_provider(
         };
         anyhow!("could not get {what} credentials for profile `{profile}`: {e:#}{remedy}")
     })?;
-    if got.session_token.is_some() {
-        // Temporary credentials that name no expiry are trusted for the shortest lifetime STS
-        // grants, then asked for again.
-        let creds = Credentials {
-            expiration: got
-                .expiration
-                .or_else(|| Some(crate::util::now_epoch() + 900)),
-            ..got
-        };
-        creds.check(crate::util::now_epoch()).map_err(|why| {
-            anyhow!(
-                "the {what} credentials for profile `{profile}` are not usable: {why}; nothing was \
-                 kept"
-            )
-        })?;
-        return Ok(creds);
+    if got.session_token.is_none() {
+        return Ok(got);
     }
-    let serial = chain.base.mfa_serial.as_deref();
-    let code = mfa_code(serial, chain.base.mfa_process.as_deref(), req, settings)?;
-    client
-        .get_session_token(&got, duration, serial.zip(code.as_deref()))
-        .with_context(|| format!("could not start a session for profile `{profile}`"))
+    // Temporary credentials that name no expiry are trusted for the shortest lifetime STS grants,
+    // then asked for again.
+    let creds = Credentials {
+        expiration: got
+            .expiration
+            .or_else(|| Some(crate::util::now_epoch() + 900)),
+        ..got
+    };
+    creds.check(crate::util::now_epoch()).map_err(|why| {
+        anyhow!(
+            "the {what} credentials for profile `{profile}` are not usable: {why}; nothing was kept"
+        )
+    })?;
+    Ok(creds)
 }
