@@ -230,18 +230,30 @@ fn profile_names(current: &OsStr) -> Vec<CompletionCandidate> {
         return Vec::new();
     };
     // A config that can't be read offers nothing; the command itself will say why.
-    let Ok(profiles) = Profiles::load(&crate::env::Env::read()) else {
+    let env = crate::env::Env::read();
+    let index_dir = || crate::credentials::cache::Cache::new(&env)?.private();
+    let Ok(profiles) = Profiles::load(&env, index_dir) else {
         return Vec::new();
     };
-    profiles
+    let names: Vec<String> = profiles
         .names()
         .into_iter()
         // Only names the SDK accepts: nothing else could be switched to, and these are plain
         // characters that are safe to put on a terminal.
         .filter(|name| name.starts_with(current) && valid_profile_name(name))
+        .collect();
+    // A kind costs a look-up each: past a screenful of candidates the shell lists names alone
+    // anyway (or first asks whether to show them all), and completing must stay instant.
+    let with_kinds = names.len() <= 200;
+    names
+        .into_iter()
         .map(|name| {
+            let candidate = CompletionCandidate::new(&name);
+            if !with_kinds {
+                return candidate;
+            }
             let kind = profile_kind(&profiles, &name);
-            CompletionCandidate::new(&name).help(Some(format!("profile ({kind})").into()))
+            candidate.help(Some(format!("profile ({kind})").into()))
         })
         .collect()
 }

@@ -70,7 +70,9 @@ impl Context {
 
     /// The AWS config and credentials files with aws-as's key index, read once.
     pub fn profiles(&self) -> Result<&Profiles> {
-        lazy(&self.profiles, || Profiles::load(&self.env))
+        lazy(&self.profiles, || {
+            Profiles::load(&self.env, || self.cache()?.private())
+        })
     }
 
     pub fn cache(&self) -> Result<&Cache> {
@@ -87,7 +89,7 @@ impl Context {
                 .context("could not start the async runtime")
         })?;
         let settings = self.settings()?;
-        let files = self.profiles()?.sdk_files();
+        let files = self.profiles()?.sdk_files()?;
         let mut sdk = self.sdk.borrow_mut();
         let config = match sdk.as_ref() {
             Some((name, config)) if *name == chain.name => config.clone(),

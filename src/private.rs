@@ -106,6 +106,26 @@ impl PrivateDir {
     /// own with mode 0600 is read, without following a symlink, and only up to `limit` bytes:
     /// anything else is an error that says why.
     pub fn read(&self, name: &str, limit: usize) -> Result<Option<Vec<u8>>> {
+        let Some((file, len)) = self.open(name)? else {
+            return Ok(None);
+        };
+        let path = self.path.join(name);
+        let mut bytes = Vec::with_capacity((len as usize).min(limit) + 1);
+        file.take(limit as u64 + 1)
+            .read_to_end(&mut bytes)
+            .with_context(|| format!("could not read {}", path.display()))?;
+        if bytes.len() > limit {
+            bail!(
+                "{} is larger than any file aws-as writes ({limit} bytes at most); remove it",
+                path.display()
+            );
+        }
+        Ok(Some(bytes))
+    }
+
+    /// File `name` opened for reading, with its length, `None` when there is none: the same
+    /// checks as `read`, for a file that is read in place (the profile index).
+    pub fn open(&self, name: &str) -> Result<Option<(File, u64)>> {
         let path = self.path.join(name);
         let file = match OpenOptions::new()
             .read(true)
@@ -125,17 +145,7 @@ impl PrivateDir {
             .metadata()
             .with_context(|| format!("could not read {}", path.display()))?;
         check_file(&path, &meta)?;
-        let mut bytes = Vec::with_capacity((meta.len() as usize).min(limit) + 1);
-        file.take(limit as u64 + 1)
-            .read_to_end(&mut bytes)
-            .with_context(|| format!("could not read {}", path.display()))?;
-        if bytes.len() > limit {
-            bail!(
-                "{} is larger than any file aws-as writes ({limit} bytes at most); remove it",
-                path.display()
-            );
-        }
-        Ok(Some(bytes))
+        Ok(Some((file, meta.len())))
     }
 
     /// Replace file `name` atomically with `bytes`, mode 0600.

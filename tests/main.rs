@@ -13,6 +13,7 @@ mod ecosystem;
 mod failures;
 mod fuzz_corpus;
 mod hostile;
+mod index;
 mod keys;
 mod keys_terminal;
 mod lint;

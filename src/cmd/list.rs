@@ -7,6 +7,7 @@ use anyhow::Result;
 
 pub fn run(ctx: &Context) -> Result<()> {
     let profiles = ctx.profiles()?;
+    profiles.preload();
     let settings = ctx.settings()?;
     let cache = ctx.cache()?;
     let env = ctx.env();
@@ -17,13 +18,21 @@ pub fn run(ctx: &Context) -> Result<()> {
             .to_vec(),
     ];
     let margin = settings.refresh_margin.as_secs() as i64;
+    // One listing of the cache, not an open per profile: most profiles of a large config have
+    // no entry.
+    let cached = cache.keys()?;
+
     for name in profiles.names() {
         let kind = profile_kind(profiles, &name);
         let state = match resolve(profiles, &name, env) {
             Err(_) => "not usable (aws-as use NAME says why)".to_string(),
             Ok(mut chain) => {
                 crate::credentials::discovery::apply_cached(&mut chain, cache)?;
-                let target = chain.steps().last().map(|s| s.key().to_string());
+                let target = chain
+                    .steps()
+                    .last()
+                    .map(|s| s.key().to_string())
+                    .filter(|k| cached.contains(k));
                 match target.map(|k| cache.read(&k)).transpose()?.flatten() {
                     None => "-".to_string(),
                     Some(e) if e.fresh(margin) => {

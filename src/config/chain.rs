@@ -203,7 +203,7 @@ fn resolve_from(
     };
     if target.get("federation_name").is_some() {
         leading.push(name.to_string());
-        return resolve_federation(profiles, name, target, env, leading);
+        return resolve_federation(profiles, name, &target, env, leading);
     }
     let mut walk = Walk {
         profiles,
@@ -281,6 +281,7 @@ impl Walk<'_> {
                 suggestion(profiles, current)
             )
         })?;
+        let profile = &profile;
         if self.region.is_none()
             && let Some(r) = get(profile, "region")
         {
@@ -430,15 +431,17 @@ fn settle_mfa(
     if base.mfa_process.is_none() && (base.mfa_serial.is_some() || base.discover_mfa) {
         base.mfa_process = profiles
             .get(name)
-            .and_then(|p| get(p, "mfa_process"))
-            .map(str::to_owned);
+            .and_then(|p| get(&p, "mfa_process").map(str::to_owned));
     }
     base
 }
 
 fn endpoint(profiles: &Profiles, name: &str, env: &Env) -> String {
     let mut endpoint = env.endpoint_settings();
-    if let Some(url) = profiles.get(name).and_then(|p| get(p, "endpoint_url")) {
+    if let Some(url) = profiles
+        .get(name)
+        .and_then(|p| get(&p, "endpoint_url").map(str::to_owned))
+    {
         endpoint.push(format!("endpoint_url={url}"));
     }
     endpoint.join("\n")
@@ -827,7 +830,7 @@ pub fn profile_kind(profiles: &Profiles, name: &str) -> &'static str {
     } else if p.get("federation_name").is_some() {
         "federation"
     } else if p.get("aws_access_key_id").is_some() || profiles.stored(name).is_some() {
-        if get(p, "mfa_serial").is_some_and(|v| !v.eq_ignore_ascii_case("none")) {
+        if get(&p, "mfa_serial").is_some_and(|v| !v.eq_ignore_ascii_case("none")) {
             "user+mfa"
         } else {
             "user"

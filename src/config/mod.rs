@@ -3,6 +3,7 @@
 
 pub mod chain;
 pub mod credentials_file;
+pub mod index;
 pub mod profiles;
 pub mod settings;
 

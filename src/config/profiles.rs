@@ -1,42 +1,109 @@
 //! The AWS shared config and credentials files, read with aws-config's own parser so that aws-as
 //! sees exactly the profiles the SDKs and the CLI see.
 
+use crate::config::index::{self, Holder, Index};
 use crate::env::{Env, EnvVars};
-use crate::keys::{Index, IndexEntry};
+use crate::keys::{Index as KeyIndex, IndexEntry};
+use crate::private::PrivateDir;
 use anyhow::{Context, Result};
 use aws_config::profile::{Profile, ProfileSet};
 use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use aws_types::os_shim_internal::Fs;
-use std::collections::BTreeMap;
+use std::cell::{OnceCell, RefCell};
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::task::{Context as TaskContext, Poll, Waker};
 
+/// The profiles of the AWS config and credentials files. A large pair of files is looked up in
+/// the profile index (`config::index`), which is rebuilt from a full parse whenever either file
+/// changes; a small pair is parsed whole, which is as quick.
 pub struct Profiles {
-    set: ProfileSet,
+    /// The index, when the files are large and it matches them.
+    index: Option<Index>,
     /// Profiles whose long-term keys are in aws-as's key store, from its index.
     stored: BTreeMap<String, IndexEntry>,
-    /// The files as they were read (and parsed): the SDK's loaders take the same text, so the
-    /// files are read once per run.
-    files: EnvConfigFiles,
+    config_path: Option<PathBuf>,
+    credentials_path: Option<PathBuf>,
+    /// Each file's text (config, credentials), read once per run when something needs it
+    /// (always without an index).
+    texts: [OnceCell<String>; 2],
+    /// Both files parsed together, when something needs it (always without an index).
+    parsed: OnceCell<ProfileSet>,
+    /// One file parsed alone, for the secrets the index leaves out.
+    alone: [OnceCell<Option<ProfileSet>>; 2],
+    /// The files as the SDK's loaders take them.
+    files: OnceCell<EnvConfigFiles>,
+    /// Profiles looked up so far (a chain asks for its base more than once, and `list` for every
+    /// profile several times).
+    seen: RefCell<HashMap<String, Option<Rc<Profile>>>>,
 }
 
 impl Profiles {
     /// Read `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE` (default `~/.aws/config` and
-    /// `~/.aws/credentials`), as the SDK does.
+    /// `~/.aws/credentials`), as the SDK does. `index_dir` gives the private directory for the
+    /// profile index; it is asked for only when the files are large enough to need one.
     /// Profiles with keys in aws-as's store exist even without a section in either file, as a
     /// profile in the credentials file does for the AWS CLI.
-    pub fn load(env: &Env) -> Result<Self> {
-        let stored: BTreeMap<String, IndexEntry> = Index::load(env)?
+    pub fn load(env: &Env, index_dir: impl FnOnce() -> Result<PrivateDir>) -> Result<Self> {
+        let stored: BTreeMap<String, IndexEntry> = KeyIndex::load(env)?
             .entries()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        let config = read(shared_file(env, EnvVars::AWS_CONFIG_FILE, "config"))?;
-        let credentials = read(credentials_path(env))?;
-        Self::load_with(
-            files(&config, &with_sections(&credentials, &stored)),
+        let mut profiles = Profiles::new(
             stored,
-        )
+            shared_file(env, EnvVars::AWS_CONFIG_FILE, "config"),
+            credentials_path(env),
+        );
+        let paths = [
+            profiles.config_path.as_deref(),
+            profiles.credentials_path.as_deref(),
+        ];
+        if index::total_size(&paths) >= index::MIN_SIZE
+            && let Ok(dir) = index_dir()
+        {
+            // Stamped before the files are read: an edit in between gives the next run a stamp
+            // that differs, and a rebuild, never an index that looks newer than it is.
+            let stamp = index::stamp(&paths);
+            let name = index_name(&paths);
+            if let Ok(Some(found)) = Index::open(&dir, &name, &stamp) {
+                profiles.index = Some(found);
+                return Ok(profiles);
+            }
+            profiles.parse()?;
+            if let Some(alone) = profiles.parse_alone(Holder::Credentials)
+                && let Err(e) = Index::build(&dir, &name, &stamp, profiles.parse()?, alone)
+            {
+                eprintln!(
+                    "aws-as: {}",
+                    crate::util::one_line(&format!(
+                        "could not keep the profile index ({e:#}); the AWS config files are \
+                         read whole on every run until it can be"
+                    ))
+                );
+            }
+        }
+        profiles.parse()?;
+        Ok(profiles)
+    }
+
+    fn new(
+        stored: BTreeMap<String, IndexEntry>,
+        config_path: Option<PathBuf>,
+        credentials_path: Option<PathBuf>,
+    ) -> Profiles {
+        Profiles {
+            index: None,
+            stored,
+            config_path,
+            credentials_path,
+            texts: [OnceCell::new(), OnceCell::new()],
+            parsed: OnceCell::new(),
+            alone: [OnceCell::new(), OnceCell::new()],
+            files: OnceCell::new(),
+            seen: RefCell::new(HashMap::new()),
+        }
     }
 
     /// Files given by their contents, for unit tests.
@@ -50,29 +117,54 @@ impl Profiles {
         credentials: &str,
         stored: BTreeMap<String, IndexEntry>,
     ) -> Result<Self> {
-        let credentials = with_sections(credentials, &stored);
-        Self::load_with(files(config, &credentials), stored)
+        let profiles = Profiles::new(stored, None, None);
+        let _ = profiles.texts[Holder::Config as usize].set(config.to_string());
+        let _ = profiles.texts[Holder::Credentials as usize].set(credentials.to_string());
+        profiles.parse()?;
+        Ok(profiles)
     }
 
-    fn load_with(files: EnvConfigFiles, stored: BTreeMap<String, IndexEntry>) -> Result<Self> {
-        let set = block_on(aws_config::profile::load(
-            &Fs::from_slice(&[]),
-            &aws_types::os_shim_internal::Env::from_slice(&[]),
-            &files,
-            None,
-        ))
-        .map_err(|e| {
-            // The files reach the parser as text, so its messages name no file.
-            let text = crate::util::error_text(&e).replace("error parsing  on line", "on line");
-            anyhow::anyhow!("could not read the AWS config files: {text}")
-        })?;
-        Ok(Profiles { set, stored, files })
+    /// One file's text, read once.
+    fn text(&self, which: Holder) -> Result<&str> {
+        let path = match which {
+            Holder::Config => &self.config_path,
+            Holder::Credentials => &self.credentials_path,
+        };
+        crate::util::lazy(&self.texts[which as usize], || read(path.as_deref())).map(String::as_str)
+    }
+
+    /// Both files parsed together by aws-config, once.
+    fn parse(&self) -> Result<&ProfileSet> {
+        crate::util::lazy(&self.parsed, || {
+            let config = self.text(Holder::Config)?;
+            parse(&files(config, self.text(Holder::Credentials)?))
+        })
+    }
+
+    /// One file parsed alone, once (`None` when it can't be read or parsed, which the full
+    /// parse that built the index did not find).
+    fn parse_alone(&self, holder: Holder) -> Option<&ProfileSet> {
+        let slot = &self.alone[holder as usize];
+        slot.get_or_init(|| {
+            let text = self.text(holder).ok()?;
+            let files = match holder {
+                Holder::Config => files(text, ""),
+                Holder::Credentials => files("", text),
+            };
+            parse(&files).ok()
+        })
+        .as_ref()
     }
 
     /// The files as aws-as read them, for aws-config's own loaders (the SDK configuration and
-    /// the providers of SSO, process and web identity bases).
-    pub fn sdk_files(&self) -> &EnvConfigFiles {
-        &self.files
+    /// the providers of SSO, process and web identity bases), with an empty section for each
+    /// profile whose keys are in aws-as's store, so that the profile exists for them.
+    pub fn sdk_files(&self) -> Result<&EnvConfigFiles> {
+        crate::util::lazy(&self.files, || {
+            let config = self.text(Holder::Config)?;
+            let credentials = with_sections(self.text(Holder::Credentials)?, &self.stored);
+            Ok(files(config, &credentials))
+        })
     }
 
     /// Where the profile's long-term keys are in aws-as's store, if they are.
@@ -80,16 +172,102 @@ impl Profiles {
         self.stored.get(name)
     }
 
-    pub fn get(&self, name: &str) -> Option<&Profile> {
-        self.set.get_profile(name)
+    /// Profile `name`: from the index when there is one, else from the parsed files; a profile
+    /// with keys in aws-as's store and no section in either file is an empty one.
+    pub fn get(&self, name: &str) -> Option<Rc<Profile>> {
+        if let Some(found) = self.seen.borrow().get(name) {
+            return found.clone();
+        }
+        let found = match &self.index {
+            Some(index) => match index.get(name) {
+                Ok(entry) => entry.map(|e| self.indexed_profile(name, e)),
+                // A damaged index: the files themselves answer.
+                Err(_) => self.parse().ok()?.get_profile(name).cloned(),
+            },
+            None => self.parse().ok()?.get_profile(name).cloned(),
+        };
+        let found = found
+            .or_else(|| {
+                self.stored
+                    .contains_key(name)
+                    .then(|| Profile::new(name, HashMap::new()))
+            })
+            .map(Rc::new);
+        self.seen
+            .borrow_mut()
+            .insert(name.to_string(), found.clone());
+        found
+    }
+
+    /// Every profile looked up at once, for a command that will ask for each of them (`list`):
+    /// one pass over the index instead of a look-up per profile.
+    pub fn preload(&self) {
+        let Some(index) = &self.index else {
+            return;
+        };
+        let Ok(all) = index.all() else {
+            return;
+        };
+        let mut seen = self.seen.borrow_mut();
+        for (name, entry) in all {
+            let profile = self.indexed_profile(&name, entry);
+            seen.insert(name, Some(Rc::new(profile)));
+        }
+    }
+
+    /// A profile from its index entry, with its secrets read from the file that holds them.
+    fn indexed_profile(&self, name: &str, entry: index::Entry) -> Profile {
+        entry.profile(name, |key, holder| {
+            let set = self.parse_alone(holder)?;
+            set.get_profile(name)?.get(key).map(str::to_owned)
+        })
     }
 
     /// Every profile name, sorted.
     pub fn names(&self) -> Vec<String> {
-        let mut names: Vec<String> = self.set.profiles().map(str::to_owned).collect();
+        let mut names: Vec<String> = match &self.index {
+            Some(index) => index.names().unwrap_or_default(),
+            None => self
+                .parse()
+                .map(|set| set.profiles().map(str::to_owned).collect())
+                .unwrap_or_default(),
+        };
+        names.extend(self.stored.keys().cloned());
         names.sort();
+        names.dedup();
         names
     }
+
+    /// Whether the profiles came from the index, for tests and `--debug`-style checks.
+    pub fn indexed(&self) -> bool {
+        self.index.is_some()
+    }
+}
+
+/// The index file for this pair of paths: one per pair, so that switching AWS_CONFIG_FILE back
+/// and forth does not rebuild each time.
+fn index_name(paths: &[Option<&Path>]) -> String {
+    let parts: Vec<String> = paths
+        .iter()
+        .map(|p| p.map(|p| p.display().to_string()).unwrap_or_default())
+        .collect();
+    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+    format!("profiles-{}.db", crate::config::chain::digest(&parts))
+}
+
+/// aws-config's parse of `files`.
+fn parse(files: &EnvConfigFiles) -> Result<ProfileSet> {
+    block_on(aws_config::profile::load(
+        &Fs::from_slice(&[]),
+        &aws_types::os_shim_internal::Env::from_slice(&[]),
+        files,
+        None,
+    ))
+    .map_err(|e| {
+        // The files reach the parser as text, so its messages name no file.
+        let text = crate::util::error_text(&e).replace("error parsing  on line", "on line");
+        anyhow::anyhow!("could not read the AWS config files: {text}")
+    })
 }
 
 /// The shared credentials file: `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`.
@@ -137,11 +315,11 @@ fn shared_file(env: &Env, var: &str, name: &str) -> Option<PathBuf> {
 pub const FILE_LIMIT: u64 = 256 << 20;
 
 /// A missing file is an empty one, as for the SDK.
-fn read(path: Option<PathBuf>) -> Result<String> {
+fn read(path: Option<&Path>) -> Result<String> {
     let Some(path) = path else {
         return Ok(String::new());
     };
-    crate::util::read_text(&path, FILE_LIMIT)
+    crate::util::read_text(path, FILE_LIMIT)
         .map(Option::unwrap_or_default)
         .with_context(|| format!("could not read the AWS config files: {}", path.display()))
 }
@@ -183,6 +361,83 @@ fn block_on<F: Future>(fut: F) -> F::Output {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::index::{KEYS, SECRET_KEYS};
+
+    /// A pair of files past `MIN_SIZE`, with every kind of profile aws-as reads, is answered
+    /// from the index exactly as from aws-config's parse of the files, and no secret is in the
+    /// index file.
+    #[test]
+    fn the_index_answers_as_the_parser_does() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut config = String::from(
+            "[default]\nregion = us-east-1\n\
+             [profile user]\nregion = eu-west-1\nmfa_serial = arn:aws:iam::123456789012:mfa/a\n\
+             mfa_process = oathtool --totp -b x\n\
+             [profile inconfig]\naws_access_key_id = AKIACONFIG\naws_secret_access_key = cfgsecret\n\
+             [profile both]\nregion = ap-south-1\n\
+             [profile sso]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Admin\n\
+             [sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n\
+             [profile proc]\ncredential_process = /bin/echo {}\n\
+             [profile fed]\nfederation_name = alice\nsource_profile = user\n\
+             [profile web]\nrole_arn = arn:aws:iam::1:role/w\nweb_identity_token_file = /t\n\
+             [profile Case]\nREGION = eu-north-1\nmfa_serial = none\n",
+        );
+        while config.len() < index::MIN_SIZE as usize + 1000 {
+            let i = config.len();
+            config.push_str(&format!(
+                "[profile r{i}]\nrole_arn = arn:aws:iam::{i}:role/x\nsource_profile = user\n\
+                 external_id = e{i}\nduration_seconds = 1800\nrole_session_name = s\n"
+            ));
+        }
+        let credentials = "[user]\naws_access_key_id = AKIAUSER\naws_secret_access_key = usersecret\n\
+                           [both]\naws_access_key_id = AKIABOTH\naws_secret_access_key = bothsecret\n\
+                           aws_session_token = bothtoken\n[credonly]\naws_access_key_id = AKIAC\n\
+                           aws_secret_access_key = credsecret\n";
+        std::fs::write(tmp.path().join("config"), &config).unwrap();
+        std::fs::write(tmp.path().join("credentials"), credentials).unwrap();
+        let env = Env::with(&[
+            (EnvVars::HOME, tmp.path().to_str().unwrap()),
+            (
+                EnvVars::AWS_CONFIG_FILE,
+                tmp.path().join("config").to_str().unwrap(),
+            ),
+            (
+                EnvVars::AWS_SHARED_CREDENTIALS_FILE,
+                tmp.path().join("credentials").to_str().unwrap(),
+            ),
+        ]);
+        let dir = tmp.path().join("cache");
+        let private = || PrivateDir::create(&dir, crate::credentials::cache::PURPOSE);
+        let built = Profiles::load(&env, private).unwrap();
+        assert!(!built.indexed(), "the first run parses and builds");
+        let indexed = Profiles::load(&env, private).unwrap();
+        assert!(indexed.indexed(), "the second run uses the index");
+        let parsed = Profiles::from_strings(&config, credentials).unwrap();
+        assert_eq!(indexed.names(), parsed.names());
+        for name in parsed.names() {
+            let (a, b) = (indexed.get(&name).unwrap(), parsed.get(&name).unwrap());
+            for key in KEYS.iter().chain(SECRET_KEYS) {
+                assert_eq!(a.get(key), b.get(key), "{name}: {key}");
+            }
+        }
+        assert!(indexed.get("nothing").is_none());
+        let db = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|x| x == "db"))
+            .unwrap();
+        let bytes = String::from_utf8_lossy(&std::fs::read(db).unwrap()).into_owned();
+        assert!(bytes.contains("AKIACONFIG"));
+        for secret in [
+            "cfgsecret",
+            "usersecret",
+            "bothsecret",
+            "bothtoken",
+            "credsecret",
+        ] {
+            assert!(!bytes.contains(secret), "{secret} is in the index");
+        }
+    }
 
     #[test]
     fn headers_the_sdk_cannot_read_are_set_aside_and_comments_kept() {

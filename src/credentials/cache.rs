@@ -28,7 +28,7 @@ const SCRIPT_EXTENSIONS: &[&str] = &["bash", "zsh", "sh"];
 /// profile name has no limit of its own, and one of 70,000 characters is tested).
 const ENTRY_LIMIT: usize = 1 << 20;
 
-const PURPOSE: Purpose = Purpose {
+pub const PURPOSE: Purpose = Purpose {
     what: "the cache directory",
     moved_by: "AWS_AS_CACHE_DIR",
 };
@@ -158,6 +158,24 @@ impl Cache {
         }
         let dir = PrivateDir::create(&self.path, PURPOSE)?;
         Ok(self.dir.get_or_init(|| dir))
+    }
+
+    /// The keys that have an entry file now: one listing of the directory, for a command that
+    /// looks at many profiles (`list`), so that it opens only the entries that exist.
+    pub fn keys(&self) -> Result<std::collections::HashSet<String>> {
+        let Some(dir) = self.existing()? else {
+            return Ok(Default::default());
+        };
+        Ok(dir
+            .names()?
+            .iter()
+            .filter_map(|n| ours(n, &["json"]))
+            .collect())
+    }
+
+    /// The directory, made when missing, for what else aws-as keeps there (the profile index).
+    pub fn private(&self) -> Result<PrivateDir> {
+        self.created().cloned()
     }
 
     /// The entry for `key`, if there is a usable one. A damaged or unusable entry is a miss, and

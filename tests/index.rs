@@ -1,0 +1,133 @@
+//! The profile index: a large config is looked up, not parsed, on a cached switch, and any edit
+//! to either AWS file takes effect on the very next switch, even one that keeps the file's size
+//! and puts its modification time back.
+
+use crate::support::*;
+use std::path::{Path, PathBuf};
+
+/// A config past the index's threshold (256 KiB): `n` role profiles on `user`.
+fn big_config(n: usize) -> String {
+    let mut config = CONFIG.to_string();
+    for i in 0..n {
+        config.push_str(&format!(
+            "\n[profile r{i:05}]\nrole_arn = arn:aws:iam::123456789012:role/r{i:05}\n\
+             source_profile = user\nregion = eu-west-1\n"
+        ));
+    }
+    config
+}
+
+fn index_files(home: &Home) -> Vec<PathBuf> {
+    std::fs::read_dir(home.cache_dir())
+        .map(|rd| {
+            rd.map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|x| x == "db"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Rewrite `path` with `from` replaced by `to` (the same length) in place, then put its
+/// modification time back: only its change time and content tell the edit.
+fn edit_keeping_size_and_mtime(path: &Path, from: &str, to: &str) {
+    assert_eq!(from.len(), to.len());
+    let before = std::fs::metadata(path).unwrap();
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{from}");
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(before.modified().unwrap())
+        .unwrap();
+    let after = std::fs::metadata(path).unwrap();
+    assert_eq!(after.len(), before.len());
+    assert_eq!(after.modified().unwrap(), before.modified().unwrap());
+}
+
+#[test]
+fn every_edit_takes_effect_on_the_very_next_switch() {
+    let Some(moto) = Moto::start() else { return };
+    let home = Home::new(&big_config(3000), &credentials());
+    let switch = |name: &str| {
+        home.run(
+            &moto.url(),
+            &["__hook", "bash", "--", name, "--mfa-code", "123456"],
+        )
+    };
+    let out = switch("r01500");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("export AWS_REGION='eu-west-1'\n"));
+    let files = index_files(&home);
+    assert_eq!(files.len(), 1, "one index for the pair of files");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&files[0]).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+
+    // Served from the cache and the index: no call.
+    moto.reset();
+    let out = switch("r01500");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(moto.requests().is_empty(), "{:?}", moto.requests());
+
+    // A region edited in place, same size, same modification time.
+    let config = home.path().join(".aws/config");
+    edit_keeping_size_and_mtime(
+        &config,
+        "[profile r01500]\nrole_arn = arn:aws:iam::123456789012:role/r01500\nsource_profile = user\nregion = eu-west-1",
+        "[profile r01500]\nrole_arn = arn:aws:iam::123456789012:role/r01500\nsource_profile = user\nregion = eu-west-2",
+    );
+    let out = switch("r01500");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("export AWS_REGION='eu-west-2'\n"),
+        "{}",
+        stdout(&out)
+    );
+
+    // A profile renamed: the old name is gone at once, the new one is there.
+    edit_keeping_size_and_mtime(&config, "[profile r02000]", "[profile q02000]");
+    assert_clean_failure(&switch("r02000"), "there is no profile `r02000`");
+    let out = switch("q02000");
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // The credentials file counts too: the base's key changes, so its cached session does not
+    // serve the new key (a new GetSessionToken is made).
+    moto.reset();
+    let creds = home.path().join(".aws/credentials");
+    let text = std::fs::read_to_string(&creds).unwrap();
+    let key = text
+        .lines()
+        .find_map(|l| l.strip_prefix("aws_access_key_id = "))
+        .unwrap()
+        .to_string();
+    let other: String = key
+        .chars()
+        .map(|c| if c == 'A' { 'B' } else { c })
+        .collect();
+    edit_keeping_size_and_mtime(&creds, &key, &other);
+    let out = switch("r01500");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(moto.count("GetSessionToken"), 1, "{:?}", moto.requests());
+}
+
+/// The index is aws-as's own file: one that is not 0600 (or not the user's) is never read,
+/// and it is replaced; the switch still works.
+#[test]
+fn an_index_aws_as_did_not_write_is_replaced() {
+    let Some(moto) = Moto::start() else { return };
+    let home = Home::new(&big_config(3000), &credentials());
+    let args = ["__hook", "bash", "--", "r00007", "--mfa-code", "123456"];
+    let out = home.run(&moto.url(), &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let file = index_files(&home).pop().unwrap();
+    std::fs::write(&file, "not sqlite").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = home.run(&moto.url(), &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "rebuilt by aws-as");
+    assert_ne!(std::fs::read(&file).unwrap(), b"not sqlite");
+}
