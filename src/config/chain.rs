@@ -2,10 +2,10 @@
 //! AssumeRole hops. Everything here is pure: no network, no cache, no environment writes.
 
 use super::profiles::Profiles;
+use crate::config::profiles::Profile;
 use crate::creds::Credentials;
 use crate::env::Env;
 use anyhow::{Context, Result, anyhow, bail};
-use aws_config::profile::Profile;
 use sha2::{Digest, Sha256};
 
 /// The credentials a chain starts from.
@@ -733,10 +733,13 @@ pub(crate) fn digest(parts: &[&str]) -> String {
         h.update((p.len() as u64).to_be_bytes());
         h.update(p.as_bytes());
     }
-    h.finalize()[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(32);
+    for b in &h.finalize()[..16] {
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 15)] as char);
+    }
+    out
 }
 
 impl Chain {

@@ -16,10 +16,8 @@
 
 use crate::private::PrivateDir;
 use anyhow::{Context, Result};
-use aws_config::profile::{Profile, ProfileSet};
-use aws_runtime::env_config::property::Property;
+use aws_config::profile::ProfileSet;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
-use std::collections::HashMap;
 use std::fs::File;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
@@ -44,6 +42,7 @@ pub const KEYS: &[&str] = &[
     "source_profile",
     "sso_account_id",
     "sso_role_name",
+    "sso_region",
     "sso_session",
     "sso_start_url",
     "web_identity_token_file",
@@ -63,32 +62,100 @@ pub enum Holder {
     Credentials,
 }
 
-/// A profile as the index holds it: its properties, and where its secrets are.
+impl Holder {
+    fn name(self) -> &'static str {
+        match self {
+            Holder::Config => "config",
+            Holder::Credentials => "credentials",
+        }
+    }
+}
+
+/// A profile as aws-as reads it: the values it has of `KEYS` and `SECRET_KEYS`, each by its
+/// place in those lists. Looked up without an allocation (aws-config's `Profile::get` lowercases
+/// the key into a new string on every call), and small, since `list` holds every profile.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Profile {
+    values: Box<[(u8, Box<str>)]>,
+}
+
+impl Profile {
+    /// aws-config's profile, as aws-as reads it.
+    pub fn from_sdk(profile: &aws_config::profile::Profile) -> Profile {
+        Profile::from_values(
+            KEYS.iter()
+                .chain(SECRET_KEYS)
+                .map(|k| profile.get(k).map(str::to_owned)),
+        )
+    }
+
+    /// The profile with the value (or none) of each key, in the order of `KEYS` then
+    /// `SECRET_KEYS`.
+    fn from_values(values: impl Iterator<Item = Option<String>>) -> Profile {
+        Profile {
+            values: values
+                .enumerate()
+                .filter_map(|(i, v)| Some((i as u8, v?.into_boxed_str())))
+                .collect(),
+        }
+    }
+
+    /// The value of property `key`, one of `KEYS` or `SECRET_KEYS`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        let at = KEYS.iter().chain(SECRET_KEYS).position(|k| *k == key);
+        debug_assert!(at.is_some(), "`{key}` is not a property aws-as reads");
+        let at = at? as u8;
+        self.values
+            .iter()
+            .find(|(i, _)| *i == at)
+            .map(|(_, v)| &**v)
+    }
+}
+
+/// A profile as the index holds it: its properties, and which file holds each secret.
 pub struct Entry {
-    pub properties: HashMap<String, String>,
-    pub secrets: Vec<(String, Holder)>,
+    values: Vec<Option<String>>,
+    secrets: Vec<Option<Holder>>,
 }
 
 impl Entry {
-    /// The profile, with the secrets taken from `secret(key, holder)`.
-    pub fn profile(self, name: &str, secret: impl Fn(&str, Holder) -> Option<String>) -> Profile {
-        let mut props: HashMap<String, Property> = self
-            .properties
-            .into_iter()
-            .map(|(k, v)| (k.clone(), Property::new(k, v)))
-            .collect();
-        for (key, holder) in self.secrets {
-            if let Some(value) = secret(&key, holder) {
-                props.insert(key.clone(), Property::new(key, value));
-            }
-        }
-        Profile::new(name, props)
+    /// The profile, with each secret taken from `secret(key, holder)`.
+    pub fn profile(self, secret: impl Fn(&str, Holder) -> Option<String>) -> Profile {
+        let secrets = SECRET_KEYS
+            .iter()
+            .zip(self.secrets)
+            .map(|(key, holder)| holder.and_then(|h| secret(key, h)));
+        Profile::from_values(self.values.into_iter().chain(secrets))
     }
+
+    fn from_row(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Entry> {
+        let values = (0..KEYS.len())
+            .map(|i| row.get::<_, Option<String>>(first + i))
+            .collect::<rusqlite::Result<_>>()?;
+        let secrets = (0..SECRET_KEYS.len())
+            .map(|i| {
+                let holder: Option<String> = row.get(first + KEYS.len() + i)?;
+                Ok(holder.map(|h| match h.as_str() {
+                    "credentials" => Holder::Credentials,
+                    _ => Holder::Config,
+                }))
+            })
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(Entry { values, secrets })
+    }
+}
+
+/// The columns after `name`: one per property, quoted (`secret:` ones hold the secret's file).
+fn columns() -> Vec<String> {
+    KEYS.iter()
+        .map(|k| format!("\"{k}\""))
+        .chain(SECRET_KEYS.iter().map(|k| format!("\"secret:{k}\"")))
+        .collect()
 }
 
 /// The stamp of the files at `paths` (a missing file has one too), with this build of aws-as.
 pub fn stamp(paths: &[Option<&Path>]) -> String {
-    let mut parts = vec![format!("aws-as {} index 1", env!("CARGO_PKG_VERSION"))];
+    let mut parts = vec![format!("aws-as {} index 2", env!("CARGO_PKG_VERSION"))];
     parts.push(KEYS.join(","));
     for path in paths {
         parts.push(match path.map(|p| (p, std::fs::metadata(p))) {
@@ -168,39 +235,43 @@ impl Index {
         credentials: &ProfileSet,
     ) -> Result<()> {
         let mut db = Connection::open_in_memory()?;
-        db.execute_batch(
+        let columns = columns();
+        db.execute_batch(&format!(
             "PRAGMA journal_mode = OFF;
              CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-             CREATE TABLE profiles (name TEXT PRIMARY KEY, properties TEXT NOT NULL) WITHOUT ROWID;",
-        )?;
+             CREATE TABLE profiles (name TEXT PRIMARY KEY, {}) WITHOUT ROWID;",
+            columns
+                .iter()
+                .map(|c| format!("{c} TEXT"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))?;
         let tx = db.transaction()?;
         {
-            let mut insert = tx.prepare("INSERT INTO profiles VALUES (?1, ?2)")?;
+            let marks: Vec<String> = (1..=columns.len() + 1).map(|i| format!("?{i}")).collect();
+            let mut insert = tx.prepare(&format!(
+                "INSERT INTO profiles VALUES ({})",
+                marks.join(", ")
+            ))?;
             for profile_name in set.profiles() {
                 let Some(profile) = set.get_profile(profile_name) else {
                     continue;
                 };
-                let mut props = serde_json::Map::new();
-                for key in KEYS {
-                    if let Some(v) = profile.get(key) {
-                        props.insert(key.to_string(), v.into());
-                    }
-                }
+                let mut row: Vec<Option<&str>> = vec![Some(profile_name)];
+                row.extend(KEYS.iter().map(|k| profile.get(k)));
                 for key in SECRET_KEYS {
-                    if let Some(v) = profile.get(key) {
-                        let in_credentials = credentials
+                    row.push(profile.get(key).map(|v| {
+                        let here = credentials
                             .get_profile(profile_name)
-                            .and_then(|p| p.get(key))
-                            == Some(v);
-                        let holder = if in_credentials {
-                            "credentials"
+                            .and_then(|p| p.get(key));
+                        if here == Some(v) {
+                            Holder::Credentials.name()
                         } else {
-                            "config"
-                        };
-                        props.insert(format!("secret:{key}"), holder.into());
-                    }
+                            Holder::Config.name()
+                        }
+                    }));
                 }
-                insert.execute((profile_name, serde_json::Value::Object(props).to_string()))?;
+                insert.execute(rusqlite::params_from_iter(row))?;
             }
             tx.execute("INSERT INTO meta VALUES ('stamp', ?1)", [stamp])?;
         }
@@ -211,26 +282,30 @@ impl Index {
 
     /// Profile `name`, `None` when there is none.
     pub fn get(&self, name: &str) -> Result<Option<Entry>> {
-        let text: Option<String> = self
+        let sql = format!(
+            "SELECT {} FROM profiles WHERE name = ?1",
+            columns().join(", ")
+        );
+        Ok(self
             .db
-            .prepare_cached("SELECT properties FROM profiles WHERE name = ?1")?
-            .query_row([name], |r| r.get(0))
-            .optional()?;
-        text.map(|t| entry(&t)).transpose()
+            .prepare_cached(&sql)?
+            .query_row([name], |r| Entry::from_row(r, 0))
+            .optional()?)
     }
 
-    /// Every profile, sorted by name: one pass over the index, for a command that looks at all
-    /// of them (`list`).
-    pub fn all(&self) -> Result<Vec<(String, Entry)>> {
-        let mut stmt = self
-            .db
-            .prepare("SELECT name, properties FROM profiles ORDER BY name")?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        rows.into_iter()
-            .map(|(name, text)| Ok((name, entry(&text)?)))
-            .collect()
+    /// Every profile in name order, handed to `each`: one pass over the index, for a command
+    /// that looks at all of them (`list`).
+    pub fn each(&self, mut each: impl FnMut(String, Entry)) -> Result<()> {
+        let sql = format!(
+            "SELECT name, {} FROM profiles ORDER BY name",
+            columns().join(", ")
+        );
+        let mut stmt = self.db.prepare(&sql)?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            each(row.get(0)?, Entry::from_row(row, 1)?);
+        }
+        Ok(())
     }
 
     /// Every profile name, sorted.
@@ -243,32 +318,6 @@ impl Index {
     }
 }
 
-/// A row's properties as an `Entry`.
-fn entry(text: &str) -> Result<Entry> {
-    let map: HashMap<String, String> =
-        serde_json::from_str(text).context("the profile index is damaged")?;
-    let mut entry = Entry {
-        properties: HashMap::new(),
-        secrets: Vec::new(),
-    };
-    for (key, value) in map {
-        match key.strip_prefix("secret:") {
-            Some(secret) => entry.secrets.push((
-                secret.to_string(),
-                if value == "credentials" {
-                    Holder::Credentials
-                } else {
-                    Holder::Config
-                },
-            )),
-            None => {
-                entry.properties.insert(key, value);
-            }
-        }
-    }
-    Ok(entry)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,22 +327,15 @@ mod tests {
     fn the_index_keeps_every_property_resolution_reads() {
         let source = include_str!("chain.rs");
         let source = &source[..source.find("#[cfg(test)]").unwrap_or(source.len())];
-        // `get("key")`, `get(profile, "key")`, `.get("key")`: the property names chain.rs reads.
+        // Every string literal of the shape of a property name (lowercase words joined by `_`):
+        // `get(profile, "role_arn")`, and keys listed for a fingerprint alike.
         let mut read = Vec::new();
-        for (at, _) in source.match_indices("get(") {
-            let rest = &source[at + 4..];
-            let rest = match rest.split_once(", ") {
-                Some((arg, after))
-                    if arg
-                        .chars()
-                        .all(|c| c.is_alphanumeric() || c == '_' || c == '&') =>
-                {
-                    after
-                }
-                _ => rest,
-            };
-            if let Some(key) = rest.strip_prefix('"').and_then(|r| r.split('"').next()) {
-                read.push(key.to_string());
+        for (i, piece) in source.split('"').enumerate() {
+            let shaped = piece.contains('_')
+                && piece.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                && !piece.starts_with('_');
+            if i % 2 == 1 && shaped {
+                read.push(piece.to_string());
             }
         }
         assert!(read.len() > 10, "{read:?}");

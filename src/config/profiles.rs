@@ -1,12 +1,13 @@
 //! The AWS shared config and credentials files, read with aws-config's own parser so that aws-as
 //! sees exactly the profiles the SDKs and the CLI see.
 
+pub use crate::config::index::Profile;
 use crate::config::index::{self, Holder, Index};
 use crate::env::{Env, EnvVars};
 use crate::keys::{Index as KeyIndex, IndexEntry};
 use crate::private::PrivateDir;
 use anyhow::{Context, Result};
-use aws_config::profile::{Profile, ProfileSet};
+use aws_config::profile::ProfileSet;
 use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use aws_types::os_shim_internal::Fs;
 use std::cell::{OnceCell, RefCell};
@@ -182,16 +183,12 @@ impl Profiles {
             Some(index) => match index.get(name) {
                 Ok(entry) => entry.map(|e| self.indexed_profile(name, e)),
                 // A damaged index: the files themselves answer.
-                Err(_) => self.parse().ok()?.get_profile(name).cloned(),
+                Err(_) => self.parse().ok()?.get_profile(name).map(Profile::from_sdk),
             },
-            None => self.parse().ok()?.get_profile(name).cloned(),
+            None => self.parse().ok()?.get_profile(name).map(Profile::from_sdk),
         };
         let found = found
-            .or_else(|| {
-                self.stored
-                    .contains_key(name)
-                    .then(|| Profile::new(name, HashMap::new()))
-            })
+            .or_else(|| self.stored.contains_key(name).then(Profile::default))
             .map(Rc::new);
         self.seen
             .borrow_mut()
@@ -205,19 +202,16 @@ impl Profiles {
         let Some(index) = &self.index else {
             return;
         };
-        let Ok(all) = index.all() else {
-            return;
-        };
         let mut seen = self.seen.borrow_mut();
-        for (name, entry) in all {
+        let _ = index.each(|name, entry| {
             let profile = self.indexed_profile(&name, entry);
             seen.insert(name, Some(Rc::new(profile)));
-        }
+        });
     }
 
     /// A profile from its index entry, with its secrets read from the file that holds them.
     fn indexed_profile(&self, name: &str, entry: index::Entry) -> Profile {
-        entry.profile(name, |key, holder| {
+        entry.profile(|key, holder| {
             let set = self.parse_alone(holder)?;
             set.get_profile(name)?.get(key).map(str::to_owned)
         })
