@@ -371,6 +371,8 @@ mod tests {
              [profile both]\nregion = ap-south-1\n\
              [profile sso]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Admin\n\
              [sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n\
+             [profile legacy]\nsso_start_url = https://l.awsapps.com/start\nsso_region = eu-west-1\n\
+             sso_account_id = 111122223333\nsso_role_name = ReadOnly\n\
              [profile proc]\ncredential_process = /bin/echo {}\n\
              [profile fed]\nfederation_name = alice\nsource_profile = user\n\
              [profile web]\nrole_arn = arn:aws:iam::1:role/w\nweb_identity_token_file = /t\n\
@@ -415,6 +417,19 @@ mod tests {
             }
         }
         assert!(indexed.get("nothing").is_none());
+        // And every chain resolves to the same steps (their cache keys hold every setting that
+        // decides them, the SSO fingerprint included) or fails the same way.
+        let chain = |p: &Profiles, name: &str| {
+            crate::config::resolve(p, name, &Env::default())
+                .map(|c| {
+                    let keys: Vec<String> = c.steps().iter().map(|s| s.key().to_string()).collect();
+                    (keys, c.region.clone())
+                })
+                .map_err(|e| format!("{e:#}"))
+        };
+        for name in parsed.names() {
+            assert_eq!(chain(&indexed, &name), chain(&parsed, &name), "{name}");
+        }
         let db = std::fs::read_dir(&dir)
             .unwrap()
             .map(|e| e.unwrap().path())
