@@ -236,11 +236,11 @@ fn profile_names(current: &OsStr) -> Vec<CompletionCandidate> {
         return Vec::new();
     };
     let names: Vec<String> = profiles
-        .names()
+        .names_starting(current)
         .into_iter()
         // Only names the SDK accepts: nothing else could be switched to, and these are plain
         // characters that are safe to put on a terminal.
-        .filter(|name| name.starts_with(current) && valid_profile_name(name))
+        .filter(|name| valid_profile_name(name))
         .collect();
     // A kind costs a look-up each: past a screenful of candidates the shell lists names alone
     // anyway (or first asks whether to show them all), and completing must stay instant.

@@ -155,7 +155,7 @@ fn columns() -> Vec<String> {
 
 /// The stamp of the files at `paths` (a missing file has one too), with this build of aws-as.
 pub fn stamp(paths: &[Option<&Path>]) -> String {
-    let mut parts = vec![format!("aws-as {} index 2", env!("CARGO_PKG_VERSION"))];
+    let mut parts = vec![format!("aws-as {} index 3", env!("CARGO_PKG_VERSION"))];
     parts.push(KEYS.join(","));
     for path in paths {
         parts.push(match path.map(|p| (p, std::fs::metadata(p))) {
@@ -239,7 +239,8 @@ impl Index {
         db.execute_batch(&format!(
             "PRAGMA journal_mode = OFF;
              CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-             CREATE TABLE profiles (name TEXT PRIMARY KEY, {}) WITHOUT ROWID;",
+             CREATE TABLE profiles (name TEXT PRIMARY KEY, {}) WITHOUT ROWID;
+             CREATE TABLE names (name TEXT PRIMARY KEY) WITHOUT ROWID;",
             columns
                 .iter()
                 .map(|c| format!("{c} TEXT"))
@@ -273,6 +274,8 @@ impl Index {
                 }
                 insert.execute(rusqlite::params_from_iter(row))?;
             }
+            // The names alone as well, a tenth of the size: completion reads them all.
+            tx.execute("INSERT INTO names SELECT name FROM profiles", [])?;
             tx.execute("INSERT INTO meta VALUES ('stamp', ?1)", [stamp])?;
         }
         tx.commit()?;
@@ -308,11 +311,15 @@ impl Index {
         Ok(())
     }
 
-    /// Every profile name, sorted.
-    pub fn names(&self) -> Result<Vec<String>> {
-        let mut stmt = self.db.prepare("SELECT name FROM profiles ORDER BY name")?;
+    /// Every profile name that starts with `prefix`, sorted.
+    pub fn names(&self, prefix: &str) -> Result<Vec<String>> {
+        // The range of names from `prefix` to `prefix` followed by the last code point: the
+        // primary key's order, so only those names are read.
+        let mut stmt = self
+            .db
+            .prepare("SELECT name FROM names WHERE name >= ?1 AND name < ?1 || char(1114111)")?;
         let names = stmt
-            .query_map([], |r| r.get(0))?
+            .query_map([prefix], |r| r.get(0))?
             .collect::<rusqlite::Result<Vec<String>>>()?;
         Ok(names)
     }

@@ -219,16 +219,30 @@ impl Profiles {
 
     /// Every profile name, sorted.
     pub fn names(&self) -> Vec<String> {
+        self.names_starting("")
+    }
+
+    /// Every profile name that starts with `prefix`, sorted (completion asks for a few).
+    pub fn names_starting(&self, prefix: &str) -> Vec<String> {
         let mut names: Vec<String> = match &self.index {
-            Some(index) => index.names().unwrap_or_default(),
+            Some(index) => index.names(prefix).unwrap_or_default(),
             None => self
                 .parse()
-                .map(|set| set.profiles().map(str::to_owned).collect())
+                .map(|set| {
+                    set.profiles()
+                        .filter(|n| n.starts_with(prefix))
+                        .map(str::to_owned)
+                        .collect()
+                })
                 .unwrap_or_default(),
         };
-        names.extend(self.stored.keys().cloned());
-        names.sort();
-        names.dedup();
+        let stored = self.stored.keys().filter(|n| n.starts_with(prefix));
+        let before = names.len();
+        names.extend(stored.cloned());
+        if names.len() != before || self.index.is_none() {
+            names.sort();
+            names.dedup();
+        }
         names
     }
 
@@ -410,6 +424,13 @@ mod tests {
         assert!(indexed.indexed(), "the second run uses the index");
         let parsed = Profiles::from_strings(&config, credentials).unwrap();
         assert_eq!(indexed.names(), parsed.names());
+        for prefix in ["r1", "C", "s", "zz", ""] {
+            assert_eq!(
+                indexed.names_starting(prefix),
+                parsed.names_starting(prefix)
+            );
+        }
+        assert!(indexed.names_starting("r1").len() > 10);
         for name in parsed.names() {
             let (a, b) = (indexed.get(&name).unwrap(), parsed.get(&name).unwrap());
             for key in KEYS.iter().chain(SECRET_KEYS) {
