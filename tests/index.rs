@@ -130,4 +130,14 @@ fn an_index_aws_as_did_not_write_is_replaced() {
     let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "rebuilt by aws-as");
     assert_ne!(std::fs::read(&file).unwrap(), b"not sqlite");
+
+    // A damaged one of the right mode (a disk error, a truncated copy): rebuilt too.
+    let good = std::fs::read(&file).unwrap();
+    for cut in [good.len() / 3, good.len() - 4096] {
+        std::fs::write(&file, &good[..cut]).unwrap();
+        let out = home.run(&moto.url(), &args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let now = std::fs::read(&file).unwrap().len();
+        assert!(now > cut, "{cut} bytes were used as an index");
+    }
 }

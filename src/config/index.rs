@@ -197,7 +197,7 @@ impl Index {
     /// The index file `name` in `dir` when it was built for `stamp`; `None` when there is none,
     /// or it is stale (the caller rebuilds it).
     pub fn open(dir: &PrivateDir, name: &str, stamp: &str) -> Result<Option<Index>> {
-        let Some((file, _)) = dir.open(name)? else {
+        let Some((file, len)) = dir.open(name)? else {
             return Ok(None);
         };
         use std::os::fd::AsRawFd;
@@ -218,7 +218,11 @@ impl Index {
             })
             .optional()
             .context("could not read the profile index")?;
-        if built_for.as_deref() != Some(stamp) {
+        // A file cut short (a disk error, a copy that stopped) is not the one that was written:
+        // its header still counts every page.
+        let pages: i64 = db.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+        let page_size: i64 = db.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        if built_for.as_deref() != Some(stamp) || pages.saturating_mul(page_size) as u64 != len {
             return Ok(None);
         }
         Ok(Some(Index { db, _file: file }))
