@@ -5,7 +5,10 @@ to write the report; it also asks it whether mksh's prompt rows drew the prompts
 check the shell cannot make simply. Nothing beyond the standard library is needed.
 
 Usage:
-    report.py results OUT TARGET         write TARGET (bench/RESULTS.md) from the raw results in OUT
+    report.py results OUT TARGET         write TARGET (bench/RESULTS.md) from the raw results in OUT,
+                                         keeping its Scale section (bench/scale's) as it is
+    report.py scale OUT TARGET           replace the Scale section of TARGET with the one bench/scale's
+                                         raw results in OUT give, keeping the rest as it is
     report.py mksh-prompts FILE LABEL N  exit 0 when FILE, an interactive mksh's output, ends with
                                          N + 1 prompts showing LABEL (a regular expression)
 
@@ -13,7 +16,7 @@ OUT holds info.tsv (the machine, the versions and the settings, one `key<TAB>val
 each hyperfine invocation ID, ID.tsv (one row per command: kind, name, requests, processes,
 command, note; a \\x1f in the command stands for a line break), ID.json (hyperfine's
 --export-json) and ID.load (the 1-minute load average when its timing started). Some scenarios
-leave a note more, named below where it is read.
+leave a note more, named below where it is read. bench/scale's OUT is described at scale_md.
 """
 import argparse
 import json
@@ -521,6 +524,205 @@ def results_md(out):
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
+# ---- The Scale section (bench/scale) -----------------------------------------------------------
+
+# The targets for a config of 100,000 profiles, in seconds and bytes.
+SWITCH_TARGET = 0.003  # a cached switch's median
+SWITCH_RATIO_TARGET = 1.5  # that median over the median with 10 profiles
+RSS_TARGET = 20 * 1024 * 1024  # a cached switch's peak resident set
+LIST_TARGET = 0.3  # `aws-as list`
+COMPLETE_TARGET = 0.05  # completing a profile name
+
+SCALE_HEADING = "## Scale"
+
+
+def mib(kib):
+    """KiB as MiB, one decimal."""
+    return f"{int(kib) / 1024:.1f}"
+
+
+def count(n):
+    """A count with thousands separators."""
+    return f"{int(n):,}"
+
+
+def size(n):
+    """A byte count in KiB or MiB."""
+    n = int(n)
+    return f"{n / 1048576:.1f} MiB" if n >= 1048576 else f"{n / 1024:.0f} KiB"
+
+
+def verdict(ok):
+    """A target's verdict, in bold."""
+    return "**met**" if ok else "**not met**"
+
+
+def scale_md(out):
+    """The Scale section, from what bench/scale left in OUT: info.tsv (machine, versions,
+    settings), scale.tsv (a row per timed command: id, kind, name, profiles, requests and peak KiB
+    of its check run, the command after its `env -i` words with \x1f for a line break, a note),
+    scale.json (hyperfine's --export-json of the one run), load.start and load.end (the load
+    averages when it started and ended), first.tsv (per config: profiles, config bytes, index
+    bytes, then µs, KiB and requests of aws-as's first switch and of the switch after a touch)
+    and switch.rss (per config: profiles, then the peak KiB of each run of the cached switch)."""
+    info = dict(line.split("\t", 1) for line in (out / "info.tsv").read_text().splitlines())
+    rows = [line.split("\t") for line in (out / "scale.tsv").read_text().splitlines()]
+    results = {r["command"]: r for r in json.loads((out / "scale.json").read_text())["results"]}
+    by_id = {row[0]: results[row[2]] for row in rows}
+    first = [line.split("\t") for line in (out / "first.tsv").read_text().splitlines()]
+    rss_runs = {n: [int(k) for k in kibs.split()] for n, kibs in
+                (line.split("\t") for line in (out / "switch.rss").read_text().splitlines())}
+    load_start = (out / "load.start").read_text().strip()
+    load_end = (out / "load.end").read_text().strip()
+    sizes = [f[0] for f in first]
+    small, big = sizes[0], sizes[-1]
+    ref_name = next(name for _, kind, name, *_ in rows if kind == "ref")
+    ref = results[ref_name]["median"]
+    floor = by_id["env"]["median"]
+
+    lines = [
+        f"{SCALE_HEADING}: {count(small)} to {count(big)} profiles",
+        "",
+        f"Measured {info['date']} by `bench/scale`, which rewrites this section only (the "
+        "sections above are `bench/run`'s). Machine: "
+        f"{info['cpu']}, {info['nproc']} cores, {info['mem']} RAM, {info['kernel']}. "
+        f"{info['aws-as']}; awsume {info['awsume']}; {info['aws']}; moto {info['moto']}; "
+        f"{info['hyperfine']}.",
+        "",
+        "One scratch HOME per size, each with an IAM user behind MFA (`[profile user]` with "
+        "`mfa_serial`, long-term keys in ~/.aws/credentials) and "
+        + listed([count(s) for s in sizes]).replace(" and ", " or ")
+        + " role profiles `[profile pNNNNNN]` (`role_arn` in an account of their own, "
+        "`source_profile = user`, `region`). Each tool switches to the middle profile "
+        f"(`p{int(small) // 2:06d}` among {count(small)}, `p{int(big) // 2:06d}` among "
+        f"{count(big)}). Every command runs in a clean environment, `{info['env']} COMMAND`, "
+        "against a local moto STS. Each ran once before the timing, its output checked (the "
+        "session and the region it should print, the names it should list or offer) and its "
+        "requests to moto and peak resident set recorded; that check run is also the only "
+        "warm-up. All rows are timed in **one** hyperfine run (`-N --warmup 0 --min-runs "
+        f"{info['min_runs']}`; hyperfine runs each command for 3 s at least, so the fast ones "
+        "run hundreds of times and the slow ones the minimum). Load average (1, 5, 15 minutes) "
+        f"when the timing started: {load_start}; when it ended: {load_end}; on {info['nproc']} "
+        "cores.",
+        "",
+    ]
+    lines += table(f"| | profiles | median (ms) | mean ± σ (ms) | runs | requests | peak RSS (MiB) "
+                   f"| ratio to {ref_name} |")
+    for rid, kind, name, profiles, requests, kib, command, note in rows:
+        r = results[name]
+        label = f"**{name}**" if kind == "ref" else name
+        rat = "—" if kind == "floor" else ratio(r["median"], ref)
+        lines.append(f"| {cell(label)} | {count(profiles)} | {timing(r)} | {requests} | {mib(kib)} "
+                     f"| {rat} |")
+    lines += ["", "*Requests* are what moto recorded during the check run; *peak RSS* is that run's "
+              "maximum resident set (`/usr/bin/time -f %M`). Every row's time includes what the "
+              "`env -i alone` row measures: `env` starting and executing a program (there, "
+              "`true`).", ""]
+
+    # The targets.
+    sw = by_id[f"switch-{big}"]["median"]
+    sw_ratio = sw / ref
+    peak = max(rss_runs[big])
+    lst = by_id[f"list-{big}"]["median"]
+    pre = by_id[f"complete-prefix-{big}"]["median"]
+    emp = by_id[f"complete-empty-{big}"]["median"]
+    checks = [
+        (f"cached switch at {count(big)} profiles ≤ {SWITCH_TARGET * 1000:g} ms median",
+         sw <= SWITCH_TARGET,
+         f"{ms(sw)} ms; {ms(sw - floor)} ms less the `env -i alone` row"
+         + (f", which is within {SWITCH_TARGET * 1000:g} ms" if sw > SWITCH_TARGET >= sw - floor
+            else "")),
+        (f"… within {SWITCH_RATIO_TARGET:g}× of the switch at {count(small)}",
+         sw_ratio <= SWITCH_RATIO_TARGET,
+         f"{ratio(sw, ref)} ({ms(sw)} against {ms(ref)} ms)"),
+        (f"peak memory of that switch ≤ {RSS_TARGET // (1024 * 1024)} MiB", peak <= RSS_TARGET / 1024,
+         f"{mib(peak)} MiB, the most of {len(rss_runs[big])} runs"),
+        (f"`aws-as list` at {count(big)} ≤ {LIST_TARGET * 1000:g} ms", lst <= LIST_TARGET,
+         f"{ms(lst)} ms"),
+        (f"completing `{info['prefix']}` at {count(big)} ≤ {COMPLETE_TARGET * 1000:g} ms",
+         pre <= COMPLETE_TARGET, f"{ms(pre)} ms ({count(info['prefix_candidates'])} candidates)"),
+        (f"completing an empty word at {count(big)} ≤ {COMPLETE_TARGET * 1000:g} ms",
+         emp <= COMPLETE_TARGET, f"{ms(emp)} ms ({count(info['empty_candidates'])} candidates)"),
+    ]
+    lines += ["### Targets", ""]
+    lines += table("| target | measured | |")
+    for what, ok, measured in checks:
+        lines.append(f"| {cell(what)} | {cell(measured)} | {verdict(ok)} |")
+    met = [what for what, ok, _ in checks if ok]
+    missed = [what for what, ok, _ in checks if not ok]
+    summary = f"{len(met)} of {len(checks)} targets met."
+    if missed:
+        summary += " Not met: " + "; ".join(missed) + "."
+    lines += ["", summary, ""]
+
+    # Memory and the first run.
+    lines += ["### Memory and the one-off cost of a new or edited config", "",
+              f"Peak resident set of the cached switch, {info['rss_runs']} runs each under "
+              "`/usr/bin/time -f %M`: "
+              + "; ".join(f"{count(s)} profiles: {', '.join(mib(k) for k in rss_runs[s])} MiB"
+                          for s in sizes) + ".", ""]
+    lines += table("| profiles | config | profile index | first switch (ms) | its peak RSS (MiB) "
+                   "| its requests | switch after `touch` (ms) | its peak RSS (MiB) | its requests |")
+    for profiles, cbytes, ibytes, fus, fkib, freq, rus, rkib, rreq in first:
+        index = size(ibytes) if int(ibytes) else "none (below 256 KiB)"
+        lines.append(f"| {count(profiles)} | {size(cbytes)} | {index} "
+                     f"| {ms(int(fus) / 1e6)} | {mib(fkib)} | {freq} | {ms(int(rus) / 1e6)} "
+                     f"| {mib(rkib)} | {rreq} |")
+    lines += ["", "The *first switch* is `aws-as __hook bash -- NAME --mfa-code …` in a fresh HOME: "
+              "GetSessionToken with MFA and AssumeRole against moto, and, where the two files hold "
+              "256 KiB or more, the build of the profile index. Then the config is touched (its "
+              "times change, its text does not), and the *switch after `touch`* finds credentials "
+              "in the cache and an index whose stamp no longer matches: it rebuilds the index and "
+              "nothing else, the one-off cost every edit of the config brings. Both are single "
+              "runs, wall time measured around `/usr/bin/time`, so they include its start and "
+              "`env -i`'s.", ""]
+
+    # What each row ran.
+    lines += ["### What each row runs", ""]
+    for rid, kind, name, profiles, requests, kib, command, note in rows:
+        shown = command.replace("\x1f", "\n").replace('"\n"', "$'\\n'")
+        tick = "``" if "`" in shown else "`"
+        lines += [f"- **{name}**{' (reference point)' if kind == 'floor' else ''}: "
+                  f"{tick}{shown}{tick}  ", f"  {note}"]
+    lines += ["", "awsume is compared doing what a switch is for it: `awsumepy NAME` is its "
+              "engine, which prints one line (`Awsume KEY SECRET TOKEN REGION …`) that awsume's "
+              "sourced shell script turns into exports, as `aws-as __hook bash -- NAME` is what "
+              "aws-as's shell function runs and evaluates. (`awsume NAME --show-commands` adds "
+              "nothing to time: awsumepy ignores `-s`, and the sourced script only echoes the "
+              "exports it has set.) Its MFA session is cached "
+              "(~/.awsume/cache, warmed once and copied into each HOME: the file awsume itself "
+              "writes), but awsume caches no role credentials, so each run makes one AssumeRole "
+              "request to moto (the *requests* column), a few milliseconds on loopback; the rest "
+              "is reading the configs. `awsumepy --list-profiles` is its counterpart of `aws-as "
+              "list`. The AWS CLI has no switch; `aws configure get region --profile NAME` is its "
+              "cheapest command that reads one profile, and it parses the whole config to do so.",
+              ""]
+    return lines
+
+
+def split_scale(text):
+    """text as (before, the Scale section, after): the section runs from its `## Scale` heading to
+    the next `## ` heading or the end; empty when there is none."""
+    lines = text.split("\n")
+    start = next((i for i, line in enumerate(lines) if line.startswith(SCALE_HEADING)), None)
+    if start is None:
+        return text, "", ""
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    return ("\n".join(lines[:start]), "\n".join(lines[start:end]).rstrip("\n") + "\n",
+            "\n".join(lines[end:]))
+
+
+def with_scale(text, section):
+    """text with its Scale section replaced by section, or section added at the end."""
+    before, old, after = split_scale(text)
+    if not old:
+        return text.rstrip("\n") + "\n\n" + section
+    parts = [before.rstrip("\n") + "\n\n" + section]
+    if after.strip():
+        parts.append("\n" + after.lstrip("\n"))
+    return "".join(parts).rstrip("\n") + "\n"
+
+
 # ---- mksh's prompts ----------------------------------------------------------------------------
 
 
@@ -536,19 +738,30 @@ def mksh_prompts_ok(text, label, n):
 
 
 def main(argv):
-    """Run one of the two commands; the exit status is the answer for mksh-prompts."""
+    """Run one of the three commands; the exit status is the answer for mksh-prompts."""
     parser = argparse.ArgumentParser(prog="bench/report.py", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     results = sub.add_parser("results", help="write bench/RESULTS.md from the raw results")
     results.add_argument("out", type=Path)
     results.add_argument("target", type=Path)
+    scale = sub.add_parser("scale", help="write the Scale section of bench/RESULTS.md")
+    scale.add_argument("out", type=Path)
+    scale.add_argument("target", type=Path)
     mksh = sub.add_parser("mksh-prompts", help="check an interactive mksh's prompts")
     mksh.add_argument("file", type=Path)
     mksh.add_argument("label")
     mksh.add_argument("n", type=int)
     args = parser.parse_args(argv)
+    old = args.target.read_text() if args.command != "mksh-prompts" and args.target.exists() else ""
     if args.command == "results":
-        args.target.write_text(results_md(args.out))
+        # bench/scale's section, when the file has one, stays as it was.
+        text = results_md(args.out)
+        kept = split_scale(old)[1]
+        args.target.write_text(with_scale(text, kept) if kept else text)
+        return 0
+    if args.command == "scale":
+        section = "\n".join(scale_md(args.out)).rstrip("\n") + "\n"
+        args.target.write_text(with_scale(old, section))
         return 0
     return 0 if mksh_prompts_ok(args.file.read_text(), args.label, args.n) else 1
 
