@@ -179,6 +179,25 @@ impl PrivateDir {
         }
     }
 
+    /// Remove the files of the user's own that `ours` recognises, other than `keep`, that
+    /// have not been written or used (`touch`) for `age`: files aws-as makes one of per shell
+    /// text or per config, which nothing else would ever remove. Best effort.
+    pub fn remove_unused(&self, keep: &str, ours: impl Fn(&str) -> bool, age: Duration) {
+        let Ok(names) = self.names() else {
+            return;
+        };
+        for name in names {
+            let unused = fs::symlink_metadata(self.path.join(&name))
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|elapsed| elapsed > age);
+            if name != keep && ours(&name) && unused && self.owns_file(&name) {
+                let _ = self.remove(&name);
+            }
+        }
+    }
+
     /// Remove file `name`; one that is already gone is fine.
     pub fn remove(&self, name: &str) -> Result<()> {
         let path = self.path.join(name);

@@ -137,7 +137,49 @@ fn an_index_aws_as_did_not_write_is_replaced() {
         std::fs::write(&file, &good[..cut]).unwrap();
         let out = home.run(&moto.url(), &args);
         assert!(out.status.success(), "{}", stderr(&out));
-        let now = std::fs::read(&file).unwrap().len();
-        assert!(now > cut, "{cut} bytes were used as an index");
+        // Rebuilt: the same files give the same index, byte for byte.
+        assert!(
+            std::fs::read(&file).unwrap() == good,
+            "{cut} bytes were used as an index"
+        );
     }
+}
+
+/// One index is kept per pair of paths; those not used for a week go when another is built,
+/// and only files of the index's own shape.
+#[test]
+fn unused_indexes_are_removed_and_nothing_else() {
+    let Some(moto) = Moto::start() else { return };
+    let home = Home::new(&big_config(3000), &credentials());
+    let args = ["__hook", "bash", "--", "r00007", "--mfa-code", "123456"];
+    let out = home.run(&moto.url(), &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dir = home.cache_dir();
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(10 * 86400);
+    let plant = |name: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, "x").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let file = std::fs::File::options().write(true).open(&path).unwrap();
+        file.set_modified(old).unwrap();
+        path
+    };
+    let unused = plant("profiles-0123456789abcdef0123456789abcdef.db");
+    let notes = plant("profiles-notes.db");
+    let current = index_files(&home)
+        .into_iter()
+        .find(|p| p != &unused && p != &notes)
+        .unwrap();
+    // An edit: the index is rebuilt, and the clean-up runs.
+    let config = home.path().join(".aws/config");
+    std::fs::write(&config, big_config(3001)).unwrap();
+    let out = home.run(&moto.url(), &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!unused.exists(), "an index unused for ten days stays");
+    assert!(
+        notes.exists(),
+        "a file not of the index's shape was removed"
+    );
+    assert!(current.exists());
 }

@@ -51,6 +51,15 @@ pub const KEYS: &[&str] = &[
 /// The properties that hold secrets: the index records only where they are.
 pub const SECRET_KEYS: &[&str] = &["aws_secret_access_key", "aws_session_token"];
 
+/// The index files' names: `profiles-<32 hex digits>.db`.
+const INDEX_PREFIX: &str = "profiles-";
+
+fn is_index_name(name: &str) -> bool {
+    name.strip_prefix(INDEX_PREFIX)
+        .and_then(|rest| rest.strip_suffix(".db"))
+        .is_some_and(|hex| hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 /// Below this much text in the two files, parsing them is as quick as opening an index, and no
 /// index is kept.
 pub const MIN_SIZE: u64 = 256 << 10;
@@ -225,6 +234,8 @@ impl Index {
         if built_for.as_deref() != Some(stamp) || pages.saturating_mul(page_size) as u64 != len {
             return Ok(None);
         }
+        // In use: kept by the clean-up of unused indexes (`build`).
+        dir.touch(name);
         Ok(Some(Index { db, _file: file }))
     }
 
@@ -258,7 +269,11 @@ impl Index {
                 "INSERT INTO profiles VALUES ({})",
                 marks.join(", ")
             ))?;
-            for profile_name in set.profiles() {
+            // In name order: the same files always give the same bytes, and a B-tree filled in
+            // order packs its pages full.
+            let mut names: Vec<&str> = set.profiles().collect();
+            names.sort_unstable();
+            for profile_name in names {
                 let Some(profile) = set.get_profile(profile_name) else {
                     continue;
                 };
@@ -284,7 +299,16 @@ impl Index {
         }
         tx.commit()?;
         let bytes = db.serialize("main")?;
-        dir.write(name, &bytes)
+        dir.write(name, &bytes)?;
+        // One index is kept per pair of paths (AWS_CONFIG_FILE and the credentials file): those
+        // of pairs not used for a week go.
+        dir.remove_unused(name, is_index_name, crate::credentials::cache::UNUSED);
+        Ok(())
+    }
+
+    /// The name of the index for the pair of paths whose digest is `digest`.
+    pub fn name(digest: &str) -> String {
+        format!("{INDEX_PREFIX}{digest}.db")
     }
 
     /// Profile `name`, `None` when there is none.

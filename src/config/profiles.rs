@@ -260,7 +260,7 @@ fn index_name(paths: &[Option<&Path>]) -> String {
         .map(|p| p.map(|p| p.display().to_string()).unwrap_or_default())
         .collect();
     let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
-    format!("profiles-{}.db", crate::config::chain::digest(&parts))
+    Index::name(&crate::config::chain::digest(&parts))
 }
 
 /// aws-config's parse of `files`.

@@ -21,6 +21,8 @@ const FORMAT_VERSION: u32 = 1;
 
 /// The prefix of the shell integration files `script` writes.
 const INIT_PREFIX: &str = "init-";
+/// How long a file aws-as keeps one of per shell text or per config stays unused before it goes.
+pub const UNUSED: std::time::Duration = std::time::Duration::from_secs(7 * 86400);
 /// The extensions of the files `script` writes.
 const SCRIPT_EXTENSIONS: &[&str] = &["bash", "zsh", "sh"];
 
@@ -296,25 +298,12 @@ impl Cache {
             dir.touch(&name);
         } else {
             dir.write(&name, text.as_bytes())?;
-            let week = std::time::Duration::from_secs(7 * 86400);
-            for old in dir.names()? {
-                // Only a file of exactly the shape aws-as writes: `init-database.sql` is not one.
-                let Some(rest) = old.strip_prefix(INIT_PREFIX) else {
-                    continue;
-                };
-                let stale = std::fs::symlink_metadata(dir.path().join(&old))
-                    .and_then(|m| m.modified())
-                    .ok()
-                    .and_then(|t| t.elapsed().ok())
-                    .is_some_and(|age| age > week);
-                if ours(rest, SCRIPT_EXTENSIONS).is_some()
-                    && old != name
-                    && stale
-                    && dir.owns_file(&old)
-                {
-                    let _ = dir.remove(&old);
-                }
-            }
+            // Only a file of exactly the shape aws-as writes: `init-database.sql` is not one.
+            let shaped = |n: &str| {
+                n.strip_prefix(INIT_PREFIX)
+                    .is_some_and(|rest| ours(rest, SCRIPT_EXTENSIONS).is_some())
+            };
+            dir.remove_unused(&name, shaped, UNUSED);
         }
         Ok(path)
     }
