@@ -37,6 +37,14 @@ fn ok_server() -> (String, Arc<Mutex<Vec<String>>>) {
     signin_server("200 OK", format!("{{\"SigninToken\":\"{TOKEN}\"}}"))
 }
 
+/// A home whose signin_url is a getSigninToken endpoint that answers with a token.
+fn signing_in() -> (Home, String, Arc<Mutex<Vec<String>>>) {
+    let home = home();
+    let (server, seen) = ok_server();
+    settings(&home, &format!("signin_url = \"{server}/federation\"\n"));
+    (home, server, seen)
+}
+
 fn settings(home: &Home, toml: &str) {
     let dir = home.path().join(".config/aws-as");
     std::fs::create_dir_all(&dir).unwrap();
@@ -97,9 +105,7 @@ fn assert_login_url(url: &str, endpoint: &str, destination: &str) {
 #[test]
 fn login_prints_a_url_made_from_the_role_or_federation_credentials() {
     let Some(moto) = Moto::start() else { return };
-    let home = home();
-    let (server, seen) = ok_server();
-    settings(&home, &format!("signin_url = \"{server}/federation\"\n"));
+    let (home, server, seen) = signing_in();
 
     let out = run(&home, &moto, &["login", "dev", "--mfa-code", "123456"], &[]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -205,9 +211,7 @@ fn login_prints_a_url_made_from_the_role_or_federation_credentials() {
 #[test]
 fn login_refuses_a_plain_session_before_any_request() {
     let Some(moto) = Moto::start() else { return };
-    let home = home();
-    let (server, seen) = ok_server();
-    settings(&home, &format!("signin_url = \"{server}/federation\"\n"));
+    let (home, _, seen) = signing_in();
     let out = run(
         &home,
         &moto,
@@ -352,9 +356,7 @@ fn open_hands_the_browser_a_one_time_link() {
     if !require("curl") {
         return;
     }
-    let home = home();
-    let (server, seen) = ok_server();
-    settings(&home, &format!("signin_url = \"{server}/federation\"\n"));
+    let (home, server, seen) = signing_in();
     let fakes = tempfile::tempdir().unwrap();
     let dir = fakes.path();
     fake_browser(dir, "xdg-open", 0);
@@ -517,9 +519,7 @@ fn another_users_fetch_of_the_link_is_refused() {
     if !require("curl") || !require("setpriv") || !require_root("to fetch as another user") {
         return;
     }
-    let home = home();
-    let (server, seen) = ok_server();
-    settings(&home, &format!("signin_url = \"{server}/federation\"\n"));
+    let (home, server, seen) = signing_in();
     let fakes = tempfile::tempdir().unwrap();
     let dir = fakes.path();
     let browser = dir.join("racing-browser");
