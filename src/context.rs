@@ -58,12 +58,9 @@ impl Context {
             None => Settings::prompt_format(&self.env),
         };
         read.unwrap_or_else(|e| {
-            eprintln!(
-                "aws-as: {}",
-                crate::util::one_line(&format!(
-                    "{e:#}; the prompt uses the default format until it is fixed"
-                ))
-            );
+            crate::util::warn(&format!(
+                "{e:#}; the prompt uses the default format until it is fixed"
+            ));
             PromptFormat::default()
         })
     }

@@ -51,7 +51,7 @@ pub fn main_entry(args: Vec<OsString>) -> ExitCode {
             if let Some(error::SilentExit(code)) = err.downcast_ref::<error::SilentExit>() {
                 return ExitCode::from(*code);
             }
-            eprintln!("aws-as: {}", util::one_line(&format!("{err:#}")));
+            util::warn(&format!("{err:#}"));
             ExitCode::from(1)
         }
     }

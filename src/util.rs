@@ -46,6 +46,11 @@ pub fn sanitize(text: &str) -> String {
     out
 }
 
+/// Print `message` on stderr as aws-as's one line: `aws-as: ...`, through `one_line`.
+pub fn warn(message: &str) {
+    eprintln!("aws-as: {}", one_line(message));
+}
+
 /// A message as aws-as prints it on stderr: one line whatever the causes look like (the SDK's
 /// and toml's errors span several), control characters escaped, and bounded, since parts of it
 /// may come from a file or the network.

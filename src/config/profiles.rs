@@ -76,13 +76,10 @@ impl Profiles {
             if let Some(alone) = profiles.parse_alone(Holder::Credentials)
                 && let Err(e) = Index::build(&dir, &name, &stamp, profiles.parse()?, alone)
             {
-                eprintln!(
-                    "aws-as: {}",
-                    crate::util::one_line(&format!(
-                        "could not keep the profile index ({e:#}); the AWS config files are \
-                         read whole on every run until it can be"
-                    ))
-                );
+                crate::util::warn(&format!(
+                    "could not keep the profile index ({e:#}); the AWS config files are read \
+                     whole on every run until it can be"
+                ));
             }
         }
         profiles.parse()?;
