@@ -11,8 +11,9 @@
 //! - Long-term secrets never go in: for `aws_secret_access_key` and `aws_session_token` it keeps
 //!   only which file holds them, and they are read from that file when a chain is resolved.
 //! - It is written as every cache file is (0600, atomically, in the private directory), built in
-//!   memory first; it is read in place, opened once by aws-as's own checks and handed to SQLite
-//!   as that open file, immutable, so no journal or lock file is ever made.
+//!   memory first. It is opened with aws-as's own checks, and SQLite opens it read-only and
+//!   immutable through `/dev/fd/N` (which SQLite resolves back to the checked path, inside the
+//!   trusted directory), so no journal or lock file is ever made.
 
 use crate::private::PrivateDir;
 use anyhow::{Context, Result};
@@ -162,43 +163,38 @@ fn columns() -> Vec<String> {
         .collect()
 }
 
-/// The stamp of the files at `paths` (a missing file has one too), with this build of aws-as.
-pub fn stamp(paths: &[Option<&Path>]) -> String {
+/// The stamp of the files at `paths` (a missing file has one too), with this build of aws-as,
+/// and the files' total size (for `MIN_SIZE`): one look at each file for both.
+pub fn stamp(paths: &[Option<&Path>]) -> (String, u64) {
     let mut parts = vec![format!("aws-as {} index 3", env!("CARGO_PKG_VERSION"))];
     parts.push(KEYS.join(","));
+    let mut size = 0;
     for path in paths {
         parts.push(match path.map(|p| (p, std::fs::metadata(p))) {
             None => "none".to_string(),
             Some((p, Err(e))) => format!("{}: {:?}", p.display(), e.kind()),
-            Some((p, Ok(m))) => format!(
-                "{}: size {} mtime {}.{} ctime {}.{} inode {} dev {}",
-                p.display(),
-                m.size(),
-                m.mtime(),
-                m.mtime_nsec(),
-                m.ctime(),
-                m.ctime_nsec(),
-                m.ino(),
-                m.dev()
-            ),
+            Some((p, Ok(m))) => {
+                size += m.len();
+                format!(
+                    "{}: size {} mtime {}.{} ctime {}.{} inode {} dev {}",
+                    p.display(),
+                    m.size(),
+                    m.mtime(),
+                    m.mtime_nsec(),
+                    m.ctime(),
+                    m.ctime_nsec(),
+                    m.ino(),
+                    m.dev()
+                )
+            }
         });
     }
-    parts.join("\n")
-}
-
-/// The total size of the files at `paths`, for `MIN_SIZE`.
-pub fn total_size(paths: &[Option<&Path>]) -> u64 {
-    paths
-        .iter()
-        .flatten()
-        .filter_map(|p| std::fs::metadata(p).ok())
-        .map(|m| m.len())
-        .sum()
+    (parts.join("\n"), size)
 }
 
 pub struct Index {
     db: Connection,
-    /// The file SQLite reads, kept open: SQLite was handed it by its descriptor.
+    /// The file aws-as checked, kept open while SQLite reads it.
     _file: File,
 }
 
@@ -210,9 +206,10 @@ impl Index {
             return Ok(None);
         };
         use std::os::fd::AsRawFd;
-        // The file aws-as opened and checked, by its descriptor: SQLite can't be sent elsewhere
-        // by a name that changed in between. Immutable: it is never written in place (a rebuild
-        // replaces it), so SQLite takes no locks and makes no journal.
+        // The file aws-as opened and checked, named by its descriptor (SQLite resolves that back
+        // to the path, inside a directory only the user can write to). Immutable: it is never
+        // written in place (a rebuild replaces it), so SQLite takes no locks and makes no
+        // journal.
         let uri = format!("file:/dev/fd/{}?immutable=1", file.as_raw_fd());
         let db = Connection::open_with_flags(
             &uri,
