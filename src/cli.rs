@@ -75,8 +75,18 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// List the profiles with their kind and cache state
-    List,
+    /// List the identities (profiles and catalogue identities) with their source, kind and
+    /// cache state
+    List {
+        /// Only the identities whose name contains FILTER
+        #[arg(value_name = "FILTER")]
+        filter: Option<String>,
+    },
+    /// Keep the local copies of the catalogues ([catalog.NAME] in config.toml)
+    Catalog {
+        #[command(subcommand)]
+        action: CatalogAction,
+    },
     /// Run a command with an identity's credentials in its environment
     #[command(
         after_help = "Without CMD, starts $SHELL. CMD's exit status is aws-as's exit status.\n\
@@ -180,6 +190,27 @@ pub enum Command {
         shell: Shell,
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<OsString>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CatalogAction {
+    /// Read every catalogue, or those named, from its source and replace its local copy
+    #[command(
+        after_help = "Prints one line per catalogue: NAME: N identities (+added -removed).\n\
+        On any failure the catalogue's previous copy stays, and the exit status is 1."
+    )]
+    Sync {
+        #[arg(value_name = "NAME")]
+        names: Vec<String>,
+    },
+    /// Write a profile for each catalogue identity into the AWS config file, between
+    /// `# BEGIN aws-as catalog` and `# END aws-as catalog`
+    #[command(name = "write-config")]
+    WriteConfig {
+        /// Write into PATH instead of the AWS config file
+        #[arg(long, value_name = "PATH")]
+        file: Option<PathBuf>,
     },
 }
 
@@ -296,7 +327,10 @@ mod tests {
             p(&["use", "list"]).unwrap().command,
             Some(Command::Use { .. })
         ));
-        assert!(matches!(p(&["list"]).unwrap().command, Some(Command::List)));
+        assert!(matches!(
+            p(&["list"]).unwrap().command,
+            Some(Command::List { filter: None })
+        ));
         match p(&["exec", "dev", "--", "aws", "--debug", "sts"])
             .unwrap()
             .command

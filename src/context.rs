@@ -89,10 +89,10 @@ impl Context {
         let files = self.profiles()?.sdk_files()?;
         let mut sdk = self.sdk.borrow_mut();
         let config = match sdk.as_ref() {
-            Some((name, config)) if *name == chain.name => config.clone(),
+            Some((name, config)) if *name == chain.profile => config.clone(),
             _ => {
                 let config = Aws::load(rt, chain, &self.env, settings, files.clone());
-                *sdk = Some((chain.name.clone(), config.clone()));
+                *sdk = Some((chain.profile.clone(), config.clone()));
                 config
             }
         };

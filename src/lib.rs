@@ -5,6 +5,7 @@
 //! typed statements for one shell dialect. `cmd` holds one file per subcommand that wires these up.
 
 pub mod browser;
+pub mod catalog;
 pub mod cli;
 pub mod cmd;
 pub mod config;
@@ -18,6 +19,7 @@ pub mod fuzz;
 pub mod keys;
 pub mod private;
 pub mod shell;
+pub mod sqlite;
 pub mod tty;
 pub mod util;
 

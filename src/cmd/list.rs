@@ -5,7 +5,8 @@ use crate::context::Context;
 use crate::util::{human_left, now_epoch, print_stdout, sanitize, table};
 use anyhow::Result;
 
-pub fn run(ctx: &Context) -> Result<()> {
+pub fn run(ctx: &Context, filter: Option<&str>) -> Result<()> {
+    let _ = filter;
     let profiles = ctx.profiles()?;
     profiles.preload();
     let settings = ctx.settings()?;

@@ -2,6 +2,7 @@
 
 pub mod add;
 pub mod cache;
+pub mod catalog;
 pub mod completions;
 pub mod exec;
 pub mod export;
@@ -18,7 +19,7 @@ pub mod status;
 pub mod switch;
 
 use crate::cli::{Cli, Command, ObtainArgs};
-use crate::config::{Chain, resolve};
+use crate::config::Chain;
 use crate::context::Context;
 use crate::credentials::{Credentials, Request, obtain};
 use crate::shell::Shell;
@@ -36,7 +37,8 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Some(Command::Use { name }) => switch::run_outside_hook(&name),
         Some(Command::Status { verify, json }) => status::run(ctx, verify, json),
-        Some(Command::List) => list::run(ctx),
+        Some(Command::List { filter }) => list::run(ctx, filter.as_deref()),
+        Some(Command::Catalog { action }) => catalog::run(ctx, action, &cli.obtain),
         Some(Command::Exec { name, command }) => exec::run(ctx, &name, command, &cli.obtain),
         Some(Command::Export { name, format }) => export::run(ctx, &name, format, &cli.obtain),
         Some(Command::Login { name, open }) => login::run(ctx, &name, open, &cli.obtain),
@@ -106,7 +108,7 @@ pub(crate) fn chain_for(ctx: &Context, name: &str) -> Result<Chain> {
             names.join(" -> ")
         );
     }
-    let chain = resolve(ctx.profiles()?, name, env)?;
+    let chain = crate::catalog::resolve(ctx, name, env, true)?;
     crate::credentials::refuse_held_locks(env, &chain)?;
     // SAFETY: commands resolve before any runtime or thread is started.
     #[allow(unsafe_code)]

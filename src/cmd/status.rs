@@ -1,7 +1,7 @@
 //! `aws-as` with no arguments, or `aws-as status [--verify] [--json]`: the active identity, its
 //! ARN, its account and the time left.
 
-use crate::config::{Chain, resolve};
+use crate::config::Chain;
 use crate::context::Context;
 use crate::credentials::{Credentials, cached};
 use crate::env::EnvVars;
@@ -67,7 +67,7 @@ fn account_of(arn: &str) -> Option<String> {
 /// credentials taking part (run by the shell function, the credential variables are the
 /// pre-activation ones; run directly, or by `exec`'s command, they are the identity's own).
 fn chain_of(ctx: &Context, identity: &str) -> Result<Chain> {
-    resolve(ctx.profiles()?, identity, &ctx.env().without_identity())
+    crate::catalog::resolve(ctx, identity, &ctx.env().without_identity(), false)
 }
 
 /// The cached credentials of the identity, however close to expiry.

@@ -106,8 +106,11 @@ pub struct RoleHop {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Chain {
-    /// The profile the user named.
+    /// The identity the user named: a profile, or a catalogue identity.
     pub name: String,
+    /// The profile of the AWS config files whose settings the SDK reads for the calls
+    /// (`endpoint_url`): `name` itself, or a catalogue identity's `via`.
+    pub profile: String,
     pub base: Base,
     /// Role hops from the base outwards; the last one is the target.
     pub hops: Vec<RoleHop>,
@@ -139,7 +142,7 @@ pub fn valid_profile_name(name: &str) -> bool {
 /// botocore's rule for a region name (the AWS CLI refuses any other): letters, digits and `-`,
 /// neither first nor last, at most 63 characters. The region is exported to the shell and names
 /// endpoints, so nothing else gets through.
-fn valid_region(r: &str) -> bool {
+pub fn valid_region(r: &str) -> bool {
     let b = r.as_bytes();
     !b.is_empty()
         && b.len() <= 63
@@ -232,6 +235,7 @@ fn resolve_from(
     }
     Ok(Chain {
         name: name.to_string(),
+        profile: name.to_string(),
         base,
         hops,
         region,
@@ -527,6 +531,7 @@ fn resolve_federation(
     }
     Ok(Chain {
         name: name.to_string(),
+        profile: name.to_string(),
         base: Base {
             mfa_serial: None,
             mfa_process: None,

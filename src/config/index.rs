@@ -18,8 +18,7 @@
 use crate::private::PrivateDir;
 use anyhow::{Context, Result};
 use aws_config::profile::ProfileSet;
-use rusqlite::{Connection, OpenFlags, OptionalExtension};
-use std::fs::File;
+use rusqlite::OptionalExtension;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
@@ -193,47 +192,29 @@ pub fn stamp(paths: &[Option<&Path>]) -> (String, u64) {
 }
 
 pub struct Index {
-    db: Connection,
-    /// The file aws-as checked, kept open while SQLite reads it.
-    _file: File,
+    db: crate::sqlite::Db,
 }
 
 impl Index {
     /// The index file `name` in `dir` when it was built for `stamp`; `None` when there is none,
     /// or it is stale (the caller rebuilds it).
     pub fn open(dir: &PrivateDir, name: &str, stamp: &str) -> Result<Option<Index>> {
-        let Some((file, len)) = dir.open(name)? else {
+        let Some(db) = crate::sqlite::open(dir, name, "the profile index")? else {
             return Ok(None);
         };
-        use std::os::fd::AsRawFd;
-        // The file aws-as opened and checked, named by its descriptor (SQLite resolves that back
-        // to the path, inside a directory only the user can write to). Immutable: it is never
-        // written in place (a rebuild replaces it), so SQLite takes no locks and makes no
-        // journal.
-        let uri = format!("file:/dev/fd/{}?immutable=1", file.as_raw_fd());
-        let db = Connection::open_with_flags(
-            &uri,
-            OpenFlags::SQLITE_OPEN_READ_ONLY
-                | OpenFlags::SQLITE_OPEN_URI
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .context("could not open the profile index")?;
         let built_for: Option<String> = db
+            .conn
             .query_row("SELECT value FROM meta WHERE key = 'stamp'", [], |r| {
                 r.get(0)
             })
             .optional()
             .context("could not read the profile index")?;
-        // A file cut short (a disk error, a copy that stopped) is not the one that was written:
-        // its header still counts every page.
-        let pages: i64 = db.query_row("PRAGMA page_count", [], |r| r.get(0))?;
-        let page_size: i64 = db.query_row("PRAGMA page_size", [], |r| r.get(0))?;
-        if built_for.as_deref() != Some(stamp) || pages.saturating_mul(page_size) as u64 != len {
+        if built_for.as_deref() != Some(stamp) {
             return Ok(None);
         }
         // In use: kept by the clean-up of unused indexes (`build`).
         dir.touch(name);
-        Ok(Some(Index { db, _file: file }))
+        Ok(Some(Index { db }))
     }
 
     /// Build the index of `set` (the two files parsed together) as file `name` in `dir`.
@@ -246,11 +227,10 @@ impl Index {
         set: &ProfileSet,
         credentials: &ProfileSet,
     ) -> Result<()> {
-        let mut db = Connection::open_in_memory()?;
+        let mut db = crate::sqlite::new()?;
         let columns = columns();
         db.execute_batch(&format!(
-            "PRAGMA journal_mode = OFF;
-             CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
              CREATE TABLE profiles (name TEXT PRIMARY KEY, {}) WITHOUT ROWID;
              CREATE TABLE names (name TEXT PRIMARY KEY) WITHOUT ROWID;",
             columns
@@ -295,8 +275,7 @@ impl Index {
             tx.execute("INSERT INTO meta VALUES ('stamp', ?1)", [stamp])?;
         }
         tx.commit()?;
-        let bytes = db.serialize("main")?;
-        dir.write(name, &bytes)?;
+        crate::sqlite::write(dir, name, &mut db)?;
         // One index is kept per pair of paths (AWS_CONFIG_FILE and the credentials file): those
         // of pairs not used for a week go.
         dir.remove_unused(name, is_index_name, crate::credentials::cache::UNUSED);
@@ -316,6 +295,7 @@ impl Index {
         );
         Ok(self
             .db
+            .conn
             .prepare_cached(&sql)?
             .query_row([name], |r| Entry::from_row(r, 0))
             .optional()?)
@@ -328,7 +308,7 @@ impl Index {
             "SELECT name, {} FROM profiles ORDER BY name",
             columns().join(", ")
         );
-        let mut stmt = self.db.prepare(&sql)?;
+        let mut stmt = self.db.conn.prepare(&sql)?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             each(row.get(0)?, Entry::from_row(row, 1)?);
@@ -342,6 +322,7 @@ impl Index {
         // primary key's order, so only those names are read.
         let mut stmt = self
             .db
+            .conn
             .prepare("SELECT name FROM names WHERE name >= ?1 AND name < ?1 || char(1114111)")?;
         let names = stmt
             .query_map([prefix], |r| r.get(0))?

@@ -44,6 +44,12 @@ pub struct Settings {
     /// The longest `mfa_process` may take to print a code.
     #[serde(deserialize_with = "de::mfa_timeout")]
     pub mfa_timeout: Duration,
+    /// `[catalog.NAME]` tables: the catalogues, by name.
+    #[serde(deserialize_with = "de::catalog")]
+    pub catalog: crate::catalog::Catalogs,
+    /// A catalogue's local copy older than this makes a switch suggest `catalog sync`.
+    #[serde(deserialize_with = "de::catalog_max_age")]
+    pub catalog_max_age: Duration,
 }
 
 /// `prompt_format`, parsed: text with `{name}` (the identity, `-` when none is active) and at most
@@ -130,12 +136,15 @@ impl Default for Settings {
             console_url: None,
             lock_timeout: Duration::from_secs(60),
             mfa_timeout: Duration::from_secs(60),
+            catalog: Default::default(),
+            catalog_max_age: Duration::from_secs(7 * DAY),
         }
     }
 }
 
 const MINUTE: u64 = 60;
 const HOUR: u64 = 3600;
+const DAY: u64 = 24 * HOUR;
 
 /// The range each duration setting may take: what STS accepts for lifetimes, and what makes
 /// sense for waits. A value outside it is refused, so that no setting reaches the SDK (whose
@@ -148,6 +157,7 @@ const RANGES: &[(&str, u64, u64)] = &[
     ("key_verify_timeout", 1, 10 * MINUTE),
     ("lock_timeout", 1, HOUR),
     ("mfa_timeout", 1, HOUR),
+    ("catalog_max_age", MINUTE, 366 * DAY),
 ];
 
 /// `text` as a duration within the range `RANGES` gives `name`.
@@ -193,8 +203,19 @@ mod de {
         sts_timeout,
         key_verify_timeout,
         lock_timeout,
-        mfa_timeout
+        mfa_timeout,
+        catalog_max_age
     );
+
+    /// The `[catalog.NAME]` tables, each checked for what its source needs.
+    pub fn catalog<'de, D: Deserializer<'de>>(d: D) -> Result<crate::catalog::Catalogs, D::Error> {
+        let catalogs = crate::catalog::Catalogs::deserialize(d)?;
+        for (name, spec) in &catalogs {
+            spec.check(name)
+                .map_err(|e| D::Error::custom(format!("{e:#}")))?;
+        }
+        Ok(catalogs)
+    }
 
     pub fn prompt_format<'de, D: Deserializer<'de>>(d: D) -> Result<PromptFormat, D::Error> {
         PromptFormat::parse(&text(d)?)

@@ -25,7 +25,7 @@ use std::time::Duration;
 
 /// The SDK's credentials type, which the STS and IAM clients share, for `creds`. Keys without a
 /// token (long-term ones) send no token header at all.
-fn signing(creds: &Credentials) -> aws_credential_types::Credentials {
+pub(crate) fn signing(creds: &Credentials) -> aws_credential_types::Credentials {
     aws_credential_types::Credentials::new(
         &creds.access_key_id,
         creds.secret_access_key.as_str(),
@@ -72,7 +72,7 @@ impl<'a> Aws<'a> {
     ) -> SdkConfig {
         let loader = aws_config::defaults(BehaviorVersion::latest())
             .profile_files(files)
-            .profile_name(&chain.name)
+            .profile_name(&chain.profile)
             .region(Region::new(sts_region(chain, env)))
             .credentials_provider(aws_sdk_sts::config::Credentials::new(
                 "unused", "unused", None, None, "aws-as",
@@ -97,7 +97,7 @@ impl<'a> Aws<'a> {
     }
 
     /// The run's runtime, for a request that is not an SDK call (console sign-in).
-    pub(super) fn runtime(&self) -> &tokio::runtime::Runtime {
+    pub(crate) fn runtime(&self) -> &tokio::runtime::Runtime {
         self.rt
     }
 
@@ -141,9 +141,15 @@ impl<'a> Aws<'a> {
         aws_sdk_iam::Client::from_conf(conf)
     }
 
+    /// The SDK's configuration for the run's calls, for a client of another service (a
+    /// catalogue's source): its endpoint settings are the ones STS is called with.
+    pub(crate) fn sdk_config(&self) -> &SdkConfig {
+        &self.config
+    }
+
     /// Every AWS call aws-as makes goes through here: run it to the end on the runtime, and turn
     /// a failure into an `AwsError`, the one description that never carries the answer's body.
-    fn send<T, E>(
+    pub(crate) fn send<T, E>(
         &self,
         service: &'static str,
         op: &'static str,

@@ -294,6 +294,7 @@ mod tests {
     fn chain(role_arn: Option<&str>, region: Option<&str>) -> Chain {
         Chain {
             name: "t".into(),
+            profile: "t".into(),
             base: Base {
                 profile: "u".into(),
                 keys: BaseKeys::Static(Credentials::keys("AKIA", "s")),
