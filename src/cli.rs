@@ -254,8 +254,9 @@ fn profile() -> ArgValueCompleter {
     ArgValueCompleter::new(profile_names)
 }
 
-/// Profile names that start with what has been typed, from the config and credentials files and
-/// aws-as's key index (no key store is opened). Each carries its kind, which zsh and fish show.
+/// Identity names that start with what has been typed: the profiles of the config and
+/// credentials files and aws-as's key index (no key store is opened), then the catalogues'
+/// local copies. Each carries its kind, which zsh and fish show.
 fn profile_names(current: &OsStr) -> Vec<CompletionCandidate> {
     let Some(current) = current.to_str() else {
         return Vec::new();
@@ -273,20 +274,56 @@ fn profile_names(current: &OsStr) -> Vec<CompletionCandidate> {
         // characters that are safe to put on a terminal.
         .filter(|name| valid_profile_name(name))
         .collect();
+    let catalogued = catalog_names(&env, current);
     // A kind costs a look-up each: past a screenful of candidates the shell lists names alone
     // anyway (or first asks whether to show them all), and completing must stay instant.
-    let with_kinds = names.len() <= 200;
-    names
-        .into_iter()
-        .map(|name| {
-            let candidate = CompletionCandidate::new(&name);
-            if !with_kinds {
-                return candidate;
-            }
+    let with_kinds = names.len() + catalogued.len() <= 200;
+    let mut seen = std::collections::HashSet::new();
+    let mut out: Vec<CompletionCandidate> = Vec::with_capacity(names.len() + catalogued.len());
+    for name in names {
+        let candidate = CompletionCandidate::new(&name);
+        out.push(if with_kinds {
             let kind = profile_kind(&profiles, &name);
             candidate.help(Some(format!("profile ({kind})").into()))
-        })
-        .collect()
+        } else {
+            candidate
+        });
+        seen.insert(name);
+    }
+    for (name, catalog) in catalogued {
+        if seen.insert(name.clone()) {
+            let candidate = CompletionCandidate::new(&name);
+            out.push(if with_kinds {
+                candidate.help(Some(format!("catalogue {catalog}").into()))
+            } else {
+                candidate
+            });
+        }
+    }
+    out
+}
+
+/// The catalogue identities that start with `prefix`, each with its catalogue's name; none when
+/// the settings can't be read.
+fn catalog_names(env: &crate::env::Env, prefix: &str) -> Vec<(String, String)> {
+    let Ok(settings) = crate::config::Settings::load(env) else {
+        return Vec::new();
+    };
+    if settings.catalog.is_empty() {
+        return Vec::new();
+    }
+    let Ok(Some(dir)) = crate::catalog::store::dir(env) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for catalog in settings.catalog.keys() {
+        if let Ok(Some(copy)) = crate::catalog::store::Copy::open(&dir, catalog)
+            && let Ok(names) = copy.names(prefix)
+        {
+            out.extend(names.into_iter().map(|n| (n, catalog.clone())));
+        }
+    }
+    out
 }
 
 /// What the user asked for, once clap is done.

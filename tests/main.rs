@@ -4,6 +4,7 @@
 mod support;
 
 mod answers;
+mod catalog_file;
 mod cli;
 mod completions;
 mod concurrency;

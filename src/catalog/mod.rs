@@ -519,49 +519,57 @@ impl Found {
     /// The identity chain: `via`'s own (its base, its MFA session, its roles), then the entry's
     /// roles in order; the entry's first region, or `region` when it is one of the entry's.
     pub fn chain(&self, profiles: &Profiles, env: &Env) -> Result<Chain> {
-        let name = &self.entry.name;
         if self.spec.source == SourceKind::Sso {
             return sso::chain(self, profiles, env);
         }
-        let Some(via) = self.spec.via.as_deref() else {
-            bail!("catalog.{}: `via` is not set", self.catalog);
-        };
-        if profiles.get(via).is_some_and(|p| generated(&p, via)) {
-            bail!(
-                "catalogue `{}` has via = `{via}`, a profile `catalog write-config` wrote for a \
-                 catalogue identity; point via at a profile of your own",
-                self.catalog
-            );
-        }
-        let mut chain = crate::config::resolve(profiles, via, env).map_err(|e| {
-            anyhow::anyhow!(
-                "`{name}` comes from catalogue `{}`, whose via profile is unusable: {e:#}",
-                self.catalog
-            )
-        })?;
-        if chain.federation.is_some() {
-            bail!(
-                "catalogue `{}` has via = `{via}`, a federation profile: a federated user can't \
-                 assume roles; point via at a user or role profile",
-                self.catalog
-            );
-        }
-        for role in &self.entry.roles {
-            chain.hops.push(RoleHop {
-                profile: name.clone(),
-                role_arn: role.clone(),
-                external_id: None,
-                role_session_name: None,
-                duration_seconds: None,
-                source_identity: None,
-                mfa_serial: None,
-                mfa_process: None,
-            });
-        }
-        chain.name = name.clone();
-        chain.region = self.entry.regions.first().cloned();
-        Ok(chain)
+        Ok(extend(
+            &via_chain(&self.catalog, &self.spec, profiles, env)?,
+            &self.entry,
+        ))
     }
+}
+
+/// The chain of a catalogue's `via` profile, which starts each of its identities' chains.
+pub fn via_chain(catalog: &str, spec: &Spec, profiles: &Profiles, env: &Env) -> Result<Chain> {
+    let Some(via) = spec.via.as_deref() else {
+        bail!("catalog.{catalog}: `via` is not set");
+    };
+    if profiles.get(via).is_some_and(|p| generated(&p, via)) {
+        bail!(
+            "catalogue `{catalog}` has via = `{via}`, a profile `catalog write-config` wrote for a \
+             catalogue identity; point via at a profile of your own"
+        );
+    }
+    let chain = crate::config::resolve(profiles, via, env).map_err(|e| {
+        anyhow::anyhow!("catalogue `{catalog}` has via = `{via}`, which is unusable: {e:#}")
+    })?;
+    if chain.federation.is_some() {
+        bail!(
+            "catalogue `{catalog}` has via = `{via}`, a federation profile: a federated user can't \
+             assume roles; point via at a user or role profile"
+        );
+    }
+    Ok(chain)
+}
+
+/// `via`'s chain followed by `entry`'s roles, named and placed as the entry says.
+pub fn extend(via: &Chain, entry: &Entry) -> Chain {
+    let mut chain = via.clone();
+    for role in &entry.roles {
+        chain.hops.push(RoleHop {
+            profile: entry.name.clone(),
+            role_arn: role.clone(),
+            external_id: None,
+            role_session_name: None,
+            duration_seconds: None,
+            source_identity: None,
+            mfa_serial: None,
+            mfa_process: None,
+        });
+    }
+    chain.name = entry.name.clone();
+    chain.region = entry.regions.first().cloned();
+    chain
 }
 
 /// The catalogues of the settings, by name.

@@ -44,8 +44,10 @@ pub fn run(ctx: &Context, names: &[String], args: &ObtainArgs) -> Result<()> {
     // Every `via` first: any MFA prompt comes before the reads, and each profile is resolved
     // (which tells the programs it starts) before any thread runs.
     let mut vias: BTreeMap<&str, Result<(Chain, Credentials), String>> = BTreeMap::new();
+    // (A file is read without them: `via` only starts its identities' chains.)
     for (_, spec) in &chosen {
         if let Some(via) = spec.via.as_deref()
+            && reads_with_via(spec.source)
             && !vias.contains_key(via)
         {
             let got = crate::cmd::credentials_for(ctx, via, args).map_err(|e| format!("{e:#}"));
@@ -55,7 +57,11 @@ pub fn run(ctx: &Context, names: &[String], args: &ObtainArgs) -> Result<()> {
     let dir = store::create_dir(ctx.env())?;
     let mut failed = 0;
     for (name, spec) in chosen {
-        let via = spec.via.as_deref().and_then(|v| vias.get(v));
+        let via = spec
+            .via
+            .as_deref()
+            .filter(|_| reads_with_via(spec.source))
+            .and_then(|v| vias.get(v));
         let result = match via {
             Some(Err(e)) => Err(anyhow::anyhow!(
                 "could not get the credentials of via profile: {e}"
@@ -75,6 +81,11 @@ pub fn run(ctx: &Context, names: &[String], args: &ObtainArgs) -> Result<()> {
         return Err(crate::error::SilentExit(1).into());
     }
     Ok(())
+}
+
+/// Whether the source is read with `via`'s credentials.
+fn reads_with_via(source: SourceKind) -> bool {
+    matches!(source, SourceKind::Dynamodb | SourceKind::Organizations)
 }
 
 /// Read one catalogue, check what it gave, write its copy, and say what changed.

@@ -1,60 +1,154 @@
-//! `aws-as list`: each profile with its kind and cache state.
+//! `aws-as list [FILTER]`: each identity (the profiles of the AWS config files, then those of
+//! the catalogues' local copies) with its source, kind and cache state.
 
-use crate::config::{Profiles, chain::profile_kind, resolve};
+use crate::catalog::store::{self, Copy};
+use crate::catalog::{self, SourceKind};
+use crate::config::{Chain, Profiles, chain::profile_kind, resolve};
 use crate::context::Context;
+use crate::credentials::cache::Cache;
 use crate::util::{human_left, now_epoch, print_stdout, sanitize, table};
 use anyhow::Result;
+use std::collections::HashSet;
 
 pub fn run(ctx: &Context, filter: Option<&str>) -> Result<()> {
-    let _ = filter;
     let profiles = ctx.profiles()?;
     profiles.preload();
     let settings = ctx.settings()?;
     let cache = ctx.cache()?;
     let env = ctx.env();
-    let active = env.identity().unwrap_or_default();
+    let wanted = |name: &str| filter.is_none_or(|f| name.contains(f));
     let mut rows: Vec<Vec<String>> = vec![
-        ["  NAME", "KIND", "KEYS", "CREDENTIALS"]
+        ["  NAME", "SOURCE", "KIND", "KEYS", "CREDENTIALS"]
             .map(String::from)
             .to_vec(),
     ];
-    let margin = settings.refresh_margin.as_secs() as i64;
-    // One listing of the cache, not an open per profile: most profiles of a large config have
-    // no entry.
-    let cached = cache.keys()?;
-
+    let state = State {
+        cache,
+        margin: settings.refresh_margin.as_secs() as i64,
+        // One listing of the cache, not an open per identity: most have no entry.
+        cached: cache.keys()?,
+        active: env.identity().unwrap_or_default().to_string(),
+    };
+    // Names a catalogue answers for: the profiles `catalog write-config` wrote for them.
+    let mut listed: HashSet<String> = HashSet::new();
+    let copies = copies(ctx)?;
     for name in profiles.names() {
+        if !wanted(&name) {
+            continue;
+        }
+        let own = profiles.get(&name);
+        if own.as_ref().is_some_and(|p| catalog::generated(p, &name))
+            && copies
+                .iter()
+                .any(|(_, _, c)| c.get(&name).ok().flatten().is_some())
+        {
+            continue;
+        }
         let kind = profile_kind(profiles, &name);
-        let state = match resolve(profiles, &name, env) {
-            Err(_) => "not usable (aws-as use NAME says why)".to_string(),
-            Ok(mut chain) => {
-                crate::credentials::discovery::apply_cached(&mut chain, cache)?;
+        let chain = resolve(profiles, &name, env);
+        rows.push(state.row(
+            &name,
+            "config",
+            kind,
+            keys_home(profiles, &name),
+            chain.ok(),
+        )?);
+        listed.insert(name);
+    }
+    for (catalog_name, spec, copy) in &copies {
+        let via = catalog::via_chain(catalog_name, spec, profiles, env).ok();
+        let kind = match spec.source {
+            SourceKind::Sso => "sso",
+            _ => "role",
+        };
+        copy.each(|entry| {
+            if !wanted(&entry.name) || !listed.insert(entry.name.clone()) {
+                return Ok(());
+            }
+            let chain = match spec.source {
+                SourceKind::Sso => catalog::Found {
+                    catalog: catalog_name.clone(),
+                    spec: spec.clone(),
+                    entry: entry.clone(),
+                    age: 0,
+                }
+                .chain(profiles, env)
+                .ok(),
+                _ => via.as_ref().map(|v| catalog::extend(v, &entry)),
+            };
+            rows.push(state.row(&entry.name, catalog_name, kind, "-".to_string(), chain)?);
+            Ok(())
+        })?;
+    }
+    print_stdout(&table(&rows))
+}
+
+/// The catalogues with a local copy whose source is the one their settings name, in order.
+fn copies(ctx: &Context) -> Result<Vec<(String, catalog::Spec, Copy)>> {
+    let settings = ctx.settings()?;
+    let Some(dir) = (if settings.catalog.is_empty() {
+        None
+    } else {
+        store::dir(ctx.env())?
+    }) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for (name, spec) in &settings.catalog {
+        if let Some(copy) = Copy::open(&dir, name)?
+            && copy.source == Some(spec.source)
+        {
+            out.push((name.clone(), spec.clone(), copy));
+        }
+    }
+    Ok(out)
+}
+
+/// What every row needs to say whether its credentials are cached.
+struct State<'a> {
+    cache: &'a Cache,
+    margin: i64,
+    cached: HashSet<String>,
+    active: String,
+}
+
+impl State<'_> {
+    fn row(
+        &self,
+        name: &str,
+        source: &str,
+        kind: &str,
+        keys: String,
+        chain: Option<Chain>,
+    ) -> Result<Vec<String>> {
+        let state = match chain {
+            None => "not usable (aws-as use NAME says why)".to_string(),
+            Some(mut chain) => {
+                crate::credentials::discovery::apply_cached(&mut chain, self.cache)?;
                 let target = chain
                     .steps()
                     .last()
                     .map(|s| s.key().to_string())
-                    .filter(|k| cached.contains(k));
-                match target.map(|k| cache.read(&k)).transpose()?.flatten() {
+                    .filter(|k| self.cached.contains(k));
+                match target.map(|k| self.cache.read(&k)).transpose()?.flatten() {
                     None => "-".to_string(),
-                    Some(e) if e.fresh(margin) => {
-                        format!(
-                            "cached, {} left",
-                            human_left(e.credentials.expires() - now_epoch())
-                        )
-                    }
+                    Some(e) if e.fresh(self.margin) => format!(
+                        "cached, {} left",
+                        human_left(e.credentials.expires() - now_epoch())
+                    ),
                     Some(_) => "expired".to_string(),
                 }
             }
         };
-        let marker = if name == active { "* " } else { "  " };
-        rows.push(vec![
-            format!("{marker}{}", sanitize(&name)),
+        let marker = if name == self.active { "* " } else { "  " };
+        Ok(vec![
+            format!("{marker}{}", sanitize(name)),
+            sanitize(source),
             kind.to_string(),
-            keys_home(profiles, &name),
+            keys,
             state,
-        ]);
+        ])
     }
-    print_stdout(&table(&rows))
 }
 
 /// Where a profile's own long-term keys live: a key store (which wins), the plaintext files, or

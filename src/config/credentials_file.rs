@@ -121,7 +121,7 @@ impl CredentialsFile {
     }
 }
 
-fn write_keeping_mode(path: &Path, text: &str) -> Result<()> {
+pub(crate) fn write_keeping_mode(path: &Path, text: &str) -> Result<()> {
     let mode = std::fs::metadata(path)
         .map(|m| m.permissions().mode() & 0o7777)
         .unwrap_or(0o600);

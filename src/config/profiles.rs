@@ -276,6 +276,11 @@ fn parse(files: &EnvConfigFiles) -> Result<ProfileSet> {
     })
 }
 
+/// The shared config file: `AWS_CONFIG_FILE`, else `~/.aws/config`.
+pub fn config_path(env: &Env) -> Option<PathBuf> {
+    shared_file(env, EnvVars::AWS_CONFIG_FILE, "config")
+}
+
 /// The shared credentials file: `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`.
 pub fn credentials_path(env: &Env) -> Option<PathBuf> {
     shared_file(env, EnvVars::AWS_SHARED_CREDENTIALS_FILE, "credentials")

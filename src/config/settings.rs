@@ -157,7 +157,7 @@ const RANGES: &[(&str, u64, u64)] = &[
     ("key_verify_timeout", 1, 10 * MINUTE),
     ("lock_timeout", 1, HOUR),
     ("mfa_timeout", 1, HOUR),
-    ("catalog_max_age", MINUTE, 366 * DAY),
+    ("catalog_max_age", 0, 366 * DAY),
 ];
 
 /// `text` as a duration within the range `RANGES` gives `name`.
