@@ -46,9 +46,19 @@ pub fn sanitize(text: &str) -> String {
     out
 }
 
+/// Set while aws-as answers the shell's Tab: a warning there would land on the command line.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// No more warnings this run (completion).
+pub fn quiet() {
+    QUIET.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Print `message` on stderr as aws-as's one line: `aws-as: ...`, through `one_line`.
 pub fn warn(message: &str) {
-    eprintln!("aws-as: {}", one_line(message));
+    if !QUIET.load(std::sync::atomic::Ordering::Relaxed) {
+        eprintln!("aws-as: {}", one_line(message));
+    }
 }
 
 /// A message as aws-as prints it on stderr: one line whatever the causes look like (the SDK's

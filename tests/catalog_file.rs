@@ -359,11 +359,7 @@ fn write_config_gives_the_aws_cli_a_profile_for_each_identity() {
     );
 
     // An account leaves the catalogue: its profile goes, and nothing outside the block moves.
-    std::fs::write(
-        &file,
-        TEAM.replace("team-beta", "team-gamma"),
-    )
-    .unwrap();
+    std::fs::write(&file, TEAM.replace("team-beta", "team-gamma")).unwrap();
     assert!(home.run(&moto.url(), &["catalog", "sync"]).status.success());
     std::fs::write(
         &config,

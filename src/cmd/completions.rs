@@ -52,6 +52,8 @@ pub fn registration(shell: CompletionShell) -> Result<String> {
 /// which is the user's terminal mid-line. None when the variable is empty or `0`, clap_complete's
 /// way to turn completion off: then the command runs.
 pub fn complete(args: Vec<OsString>) -> Option<ExitCode> {
+    // A warning (an index that can't be written) would land on the command line being edited.
+    crate::util::quiet();
     let cwd = std::env::current_dir().ok();
     let done = clap_complete::CompleteEnv::with_factory(interface)
         .var(VAR)

@@ -279,6 +279,13 @@ impl Index {
         // One index is kept per pair of paths (AWS_CONFIG_FILE and the credentials file): those
         // of pairs not used for a week go.
         dir.remove_unused(name, is_index_name, crate::credentials::cache::UNUSED);
+        // A build that was stopped half-way leaves its temporary file (megabytes for a large
+        // config): those an hour old are no write still going on.
+        dir.remove_unused(
+            name,
+            |n| n.starts_with(crate::private::TMP_PREFIX),
+            std::time::Duration::from_secs(3600),
+        );
         Ok(())
     }
 

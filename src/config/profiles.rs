@@ -23,6 +23,10 @@ use std::task::{Context as TaskContext, Poll, Waker};
 pub struct Profiles {
     /// The index, when the files are large and it matches them.
     index: Option<Index>,
+    /// Where the index is, to remove it when SQLite finds it damaged.
+    index_at: Option<(PrivateDir, String)>,
+    /// Set when the index gave an error: the files answer from then on.
+    index_broken: std::cell::Cell<bool>,
     /// Profiles whose long-term keys are in aws-as's key store, from its index.
     stored: BTreeMap<String, IndexEntry>,
     config_path: Option<PathBuf>,
@@ -70,6 +74,7 @@ impl Profiles {
             let name = index_name(&paths);
             if let Ok(Some(found)) = Index::open(&dir, &name, &stamp) {
                 profiles.index = Some(found);
+                profiles.index_at = Some((dir, name));
                 return Ok(profiles);
             }
             profiles.parse()?;
@@ -93,6 +98,8 @@ impl Profiles {
     ) -> Profiles {
         Profiles {
             index: None,
+            index_at: None,
+            index_broken: std::cell::Cell::new(false),
             stored,
             config_path,
             credentials_path,
@@ -176,12 +183,13 @@ impl Profiles {
         if let Some(found) = self.seen.borrow().get(name) {
             return found.clone();
         }
-        let found = match &self.index {
-            Some(index) => match index.get(name) {
-                Ok(entry) => entry.map(|e| self.indexed_profile(name, e)),
-                // A damaged index: the files themselves answer.
-                Err(_) => self.parse().ok()?.get_profile(name).map(Profile::from_sdk),
-            },
+        let indexed = self.index().map(|index| index.get(name));
+        let found = match indexed {
+            Some(Ok(entry)) => entry.map(|e| self.indexed_profile(name, e)),
+            Some(Err(_)) => {
+                self.index_failed();
+                self.parse().ok()?.get_profile(name).map(Profile::from_sdk)
+            }
             None => self.parse().ok()?.get_profile(name).map(Profile::from_sdk),
         };
         let found = found
@@ -196,14 +204,32 @@ impl Profiles {
     /// Every profile looked up at once, for a command that will ask for each of them (`list`):
     /// one pass over the index instead of a look-up per profile.
     pub fn preload(&self) {
-        let Some(index) = &self.index else {
+        let Some(index) = self.index() else {
             return;
         };
         let mut seen = self.seen.borrow_mut();
-        let _ = index.each(|name, entry| {
+        let read = index.each(|name, entry| {
             let profile = self.indexed_profile(&name, entry);
             seen.insert(name, Some(Rc::new(profile)));
         });
+        if read.is_err() {
+            seen.clear();
+            self.index_failed();
+        }
+    }
+
+    /// The index, unless it has failed this run.
+    fn index(&self) -> Option<&Index> {
+        self.index.as_ref().filter(|_| !self.index_broken.get())
+    }
+
+    /// The index gave an error (SQLite found it damaged): the files answer for the rest of the
+    /// run, and it is removed so that the next run builds it anew.
+    fn index_failed(&self) {
+        self.index_broken.set(true);
+        if let Some((dir, name)) = &self.index_at {
+            let _ = dir.remove(name);
+        }
     }
 
     /// A profile from its index entry, with its secrets read from the file that holds them.
@@ -221,9 +247,13 @@ impl Profiles {
 
     /// Every profile name that starts with `prefix`, sorted (completion asks for a few).
     pub fn names_starting(&self, prefix: &str) -> Vec<String> {
-        let mut names: Vec<String> = match &self.index {
-            Some(index) => index.names(prefix).unwrap_or_default(),
-            None => self
+        let indexed = self.index().map(|index| index.names(prefix));
+        if matches!(indexed, Some(Err(_))) {
+            self.index_failed();
+        }
+        let mut names: Vec<String> = match indexed {
+            Some(Ok(names)) => names,
+            _ => self
                 .parse()
                 .map(|set| {
                     set.profiles()
@@ -236,7 +266,7 @@ impl Profiles {
         let stored = self.stored.keys().filter(|n| n.starts_with(prefix));
         let before = names.len();
         names.extend(stored.cloned());
-        if names.len() != before || self.index.is_none() {
+        if names.len() != before || self.index().is_none() {
             names.sort();
             names.dedup();
         }
@@ -255,7 +285,13 @@ impl Profiles {
 fn index_name(paths: &[Option<&Path>]) -> String {
     let parts: Vec<String> = paths
         .iter()
-        .map(|p| p.map(|p| p.display().to_string()).unwrap_or_default())
+        // A relative AWS_CONFIG_FILE names one file from wherever it is used: one index for it,
+        // not one per working directory.
+        .map(|p| {
+            p.map(|p| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()))
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        })
         .collect();
     let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
     Index::name(&crate::config::chain::digest(&parts))
