@@ -168,6 +168,19 @@ fn a_three_role_entry_chains_from_via_and_is_cached() {
     assert_ne!(calls[3].signing_key, calls[2].signing_key);
     assert!(calls[2].signing_key.starts_with("ASIA") && calls[3].signing_key.starts_with("ASIA"));
 
+    // list finds the cached credentials of the catalogue identity, and of `user`'s session.
+    let listed = stdout(&home.run(&moto.url(), &["list"]));
+    let row = |name: &str| {
+        listed
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("{name}: {listed}"))
+            .to_string()
+    };
+    assert!(row("team-alpha").contains("cached, "), "{listed}");
+    assert!(row("team-beta").ends_with(" -"), "{listed}");
+    assert!(row("dev").ends_with(" -"), "{listed}");
+
     // A second switch, and an export with another of its regions: no request.
     moto.reset();
     let out = home.run(&moto.url(), &["__hook", "bash", "--", "team-alpha"]);

@@ -3,7 +3,7 @@
 
 use crate::catalog::store::{self, Copy};
 use crate::catalog::{self, SourceKind};
-use crate::config::{Chain, Profiles, chain::profile_kind, resolve};
+use crate::config::{Profiles, chain::profile_kind, resolve};
 use crate::context::Context;
 use crate::credentials::cache::Cache;
 use crate::util::{human_left, now_epoch, print_stdout, sanitize, table};
@@ -22,7 +22,8 @@ pub fn run(ctx: &Context, filter: Option<&str>) -> Result<()> {
             .map(String::from)
             .to_vec(),
     ];
-    let state = State {
+    let mut state = State {
+        memo: Default::default(),
         cache,
         margin: settings.refresh_margin.as_secs() as i64,
         // One listing of the cache, not an open per identity: most have no entry.
@@ -45,18 +46,36 @@ pub fn run(ctx: &Context, filter: Option<&str>) -> Result<()> {
             continue;
         }
         let kind = profile_kind(profiles, &name);
-        let chain = resolve(profiles, &name, env);
-        rows.push(state.row(
-            &name,
-            "config",
-            kind,
-            keys_home(profiles, &name),
-            chain.ok(),
-        )?);
+        let key = match resolve(profiles, &name, env) {
+            Ok(mut chain) => {
+                crate::credentials::discovery::apply_cached(&mut chain, cache)?;
+                Some(chain.target_key(&mut state.memo))
+            }
+            Err(_) => None,
+        };
+        rows.push(state.row(&name, "config", kind, keys_home(profiles, &name), key)?);
         listed.insert(name);
     }
     for (catalog_name, spec, copy) in &copies {
-        let via = catalog::via_chain(catalog_name, spec, profiles, env).ok();
+        // Every identity of the catalogue starts from the same steps: `via`'s, as a chain with
+        // roles after them has them.
+        let prefix = match catalog::via_chain(catalog_name, spec, profiles, env) {
+            Ok(via) => {
+                let mut template = catalog::extend(
+                    &via,
+                    &catalog::Entry {
+                        name: String::new(),
+                        account: None,
+                        description: None,
+                        regions: Vec::new(),
+                        roles: vec![String::new()],
+                    },
+                );
+                crate::credentials::discovery::apply_cached(&mut template, cache)?;
+                template.prefix_key(&mut state.memo)
+            }
+            Err(_) => None,
+        };
         let kind = match spec.source {
             SourceKind::Sso => "sso",
             _ => "role",
@@ -65,7 +84,7 @@ pub fn run(ctx: &Context, filter: Option<&str>) -> Result<()> {
             if !wanted(&entry.name) || !listed.insert(entry.name.clone()) {
                 return Ok(());
             }
-            let chain = match spec.source {
+            let key = match spec.source {
                 SourceKind::Sso => catalog::Found {
                     catalog: catalog_name.clone(),
                     spec: spec.clone(),
@@ -73,10 +92,15 @@ pub fn run(ctx: &Context, filter: Option<&str>) -> Result<()> {
                     age: 0,
                 }
                 .chain(profiles, env)
-                .ok(),
-                _ => via.as_ref().map(|v| catalog::extend(v, &entry)),
+                .ok()
+                .map(|chain| chain.target_key(&mut state.memo)),
+                _ => prefix.as_ref().map(|prefix| {
+                    Some(entry.roles.iter().fold(prefix.clone(), |prev, arn| {
+                        crate::config::chain::plain_role_key(&prev, arn)
+                    }))
+                }),
             };
-            rows.push(state.row(&entry.name, catalog_name, kind, "-".to_string(), chain)?);
+            rows.push(state.row(&entry.name, catalog_name, kind, "-".to_string(), key)?);
             Ok(())
         })?;
     }
@@ -106,6 +130,8 @@ fn copies(ctx: &Context) -> Result<Vec<(String, catalog::Spec, Copy)>> {
 
 /// What every row needs to say whether its credentials are cached.
 struct State<'a> {
+    /// The steps shared by chains on the same base (`Chain::target_key`).
+    memo: std::collections::HashMap<String, String>,
     cache: &'a Cache,
     margin: i64,
     cached: HashSet<String>,
@@ -113,23 +139,20 @@ struct State<'a> {
 }
 
 impl State<'_> {
+    /// A row; `key` is `None` for an identity that can't be resolved, `Some(None)` for one
+    /// whose credentials are never cached.
     fn row(
         &self,
         name: &str,
         source: &str,
         kind: &str,
         keys: String,
-        chain: Option<Chain>,
+        key: Option<Option<String>>,
     ) -> Result<Vec<String>> {
-        let state = match chain {
+        let state = match key {
             None => "not usable (aws-as use NAME says why)".to_string(),
-            Some(mut chain) => {
-                crate::credentials::discovery::apply_cached(&mut chain, self.cache)?;
-                let target = chain
-                    .steps()
-                    .last()
-                    .map(|s| s.key().to_string())
-                    .filter(|k| self.cached.contains(k));
+            Some(key) => {
+                let target = key.filter(|k| self.cached.contains(k));
                 match target.map(|k| self.cache.read(&k)).transpose()?.flatten() {
                     None => "-".to_string(),
                     Some(e) if e.fresh(self.margin) => format!(

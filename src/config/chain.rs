@@ -751,6 +751,75 @@ impl Chain {
     /// The STS calls this chain needs, base first. Each key is derived from everything that
     /// decides what that call returns, so an edited profile never meets stale credentials.
     pub fn steps(&self) -> Vec<Step> {
+        let mut steps = self.base_steps();
+        if self.federation.is_some() {
+            return steps;
+        }
+        let mut prev = steps
+            .last()
+            .map(|s| s.key.clone())
+            .unwrap_or_else(|| self.base_digest());
+        for (index, hop) in self.hops.iter().enumerate() {
+            let key = hop_key(&prev, hop);
+            prev = key.clone();
+            steps.push(Step::new(key, StepKind::Role { index }));
+        }
+        steps
+    }
+
+    /// The key of the chain's last step, as `steps` gives it, with the steps before the role
+    /// hops taken from `memo` when a chain on the same base has already computed them: `list`
+    /// asks this of every identity, most of which share a base.
+    pub fn target_key(
+        &self,
+        memo: &mut std::collections::HashMap<String, String>,
+    ) -> Option<String> {
+        if self.federation.is_some() {
+            return self.steps().pop().map(|s| s.key);
+        }
+        let prev = self.prefix_key(memo)?;
+        Some(self.hops.iter().fold(prev, |prev, hop| hop_key(&prev, hop)))
+    }
+
+    /// The key of the last step before the role hops (or the base's digest, which the first
+    /// hop follows), from `memo` when a chain on the same base has computed it; `None` for a
+    /// chain of no step at all (keys used as they are), or a federation.
+    pub fn prefix_key(
+        &self,
+        memo: &mut std::collections::HashMap<String, String>,
+    ) -> Option<String> {
+        if self.federation.is_some() {
+            return None;
+        }
+        // Everything `base_steps` and `base_digest` read.
+        let id = format!(
+            "{:?}\u{0}{:?}\u{0}{:?}\u{0}{}\u{0}{}",
+            self.base.keys,
+            self.base.mfa_serial,
+            self.base.profile,
+            self.endpoint,
+            self.hops.is_empty()
+        );
+        let (prev, any_step) = match memo.get(&id) {
+            Some(prev) => (prev.clone(), true),
+            None => {
+                let steps = self.base_steps();
+                let any = !steps.is_empty();
+                let prev = steps
+                    .last()
+                    .map(|s| s.key.clone())
+                    .unwrap_or_else(|| self.base_digest());
+                if any || !self.hops.is_empty() {
+                    memo.insert(id, prev.clone());
+                }
+                (prev, any)
+            }
+        };
+        (any_step || !self.hops.is_empty()).then_some(prev)
+    }
+
+    /// The digest of the base's keys and the endpoint, which every step key starts from.
+    fn base_digest(&self) -> String {
         let keys = &self.base.keys;
         // Stored keys are known by their ID, which changes with every rotation; the others by
         // a digest of the secret too, so that an edited file never meets stale credentials.
@@ -763,7 +832,14 @@ impl Chain {
                 fingerprint,
             } => (source.name(), fingerprint.clone()),
         };
-        let mut prev = digest(&[kind, keys.access_key_id(), &secret_digest, &self.endpoint]);
+        digest(&[kind, keys.access_key_id(), &secret_digest, &self.endpoint])
+    }
+
+    /// The steps before the role hops: the federation, or the provider's source and the
+    /// session on the base's keys.
+    fn base_steps(&self) -> Vec<Step> {
+        let keys = &self.base.keys;
+        let mut prev = self.base_digest();
         let mut steps = Vec::new();
         if let Some(fed) = &self.federation {
             let key = digest(&[
@@ -796,7 +872,6 @@ impl Chain {
         if long_term && (self.hops.is_empty() || self.base.mfa_serial.is_some()) {
             let serial = self.base.mfa_serial.clone();
             let key = digest(&["session", &prev, serial.as_deref().unwrap_or("")]);
-            prev = key.clone();
             steps.push(Step::new(
                 key,
                 StepKind::Session {
@@ -806,24 +881,30 @@ impl Chain {
                 },
             ));
         }
-        for (index, hop) in self.hops.iter().enumerate() {
-            let key = digest(&[
-                "role",
-                &prev,
-                &hop.role_arn,
-                hop.external_id.as_deref().unwrap_or(""),
-                hop.role_session_name.as_deref().unwrap_or(""),
-                hop.source_identity.as_deref().unwrap_or(""),
-                hop.mfa_serial.as_deref().unwrap_or(""),
-                &hop.duration_seconds
-                    .map(|d| d.to_string())
-                    .unwrap_or_default(),
-            ]);
-            prev = key.clone();
-            steps.push(Step::new(key, StepKind::Role { index }));
-        }
         steps
     }
+}
+
+/// The key of an AssumeRole hop of `role_arn` with no other parameter (a catalogue entry's role)
+/// after the step whose key is `prev`: `hop_key`'s for such a hop.
+pub fn plain_role_key(prev: &str, role_arn: &str) -> String {
+    digest(&["role", prev, role_arn, "", "", "", "", ""])
+}
+
+/// The key of an AssumeRole hop after the step whose key is `prev`.
+fn hop_key(prev: &str, hop: &RoleHop) -> String {
+    digest(&[
+        "role",
+        prev,
+        &hop.role_arn,
+        hop.external_id.as_deref().unwrap_or(""),
+        hop.role_session_name.as_deref().unwrap_or(""),
+        hop.source_identity.as_deref().unwrap_or(""),
+        hop.mfa_serial.as_deref().unwrap_or(""),
+        &hop.duration_seconds
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+    ])
 }
 
 /// What kind of identity a profile is, for `aws-as list`.
@@ -935,6 +1016,45 @@ source_profile = mixed
             "{:#}",
             resolve(&profiles(), name, &Env::default()).unwrap_err()
         )
+    }
+
+    /// `target_key`, with its memo, is what `steps` gives, for every chain of the tests' config
+    /// and a catalogue's plain roles alike.
+    #[test]
+    fn target_key_is_the_last_steps_key() {
+        let p = profiles();
+        let mut memo = std::collections::HashMap::new();
+        let mut checked = 0;
+        for _ in 0..2 {
+            for name in p.names() {
+                let Ok(chain) = resolve(&p, &name, &Env::default()) else {
+                    continue;
+                };
+                let want = chain.steps().pop().map(|s| s.key);
+                assert_eq!(chain.target_key(&mut memo), want, "{name}");
+                checked += 1;
+                let mut plain = chain.clone();
+                plain.hops.push(RoleHop {
+                    profile: "x".into(),
+                    role_arn: "arn:aws:iam::1:role/x".into(),
+                    external_id: None,
+                    role_session_name: None,
+                    duration_seconds: None,
+                    source_identity: None,
+                    mfa_serial: None,
+                    mfa_process: None,
+                });
+                if plain.federation.is_none() && !chain.hops.is_empty() {
+                    let prev = chain.prefix_key(&mut memo).unwrap();
+                    let prev = chain.hops.iter().fold(prev, |p, h| hop_key(&p, h));
+                    assert_eq!(
+                        Some(plain_role_key(&prev, "arn:aws:iam::1:role/x")),
+                        plain.steps().pop().map(|s| s.key)
+                    );
+                }
+            }
+        }
+        assert!(checked > 10, "{checked}");
     }
 
     #[test]
