@@ -770,10 +770,7 @@ impl Chain {
     /// The key of the chain's last step, as `steps` gives it, with the steps before the role
     /// hops taken from `memo` when a chain on the same base has already computed them: `list`
     /// asks this of every identity, most of which share a base.
-    pub fn target_key(
-        &self,
-        memo: &mut std::collections::HashMap<String, String>,
-    ) -> Option<String> {
+    pub fn target_key(&self, memo: &mut StepMemo) -> Option<String> {
         if self.federation.is_some() {
             return self.steps().pop().map(|s| s.key);
         }
@@ -784,38 +781,32 @@ impl Chain {
     /// The key of the last step before the role hops (or the base's digest, which the first
     /// hop follows), from `memo` when a chain on the same base has computed it; `None` for a
     /// chain of no step at all (keys used as they are), or a federation.
-    pub fn prefix_key(
-        &self,
-        memo: &mut std::collections::HashMap<String, String>,
-    ) -> Option<String> {
+    pub fn prefix_key(&self, memo: &mut StepMemo) -> Option<String> {
         if self.federation.is_some() {
             return None;
         }
         // Everything `base_steps` and `base_digest` read.
-        let id = format!(
-            "{:?}\u{0}{:?}\u{0}{:?}\u{0}{}\u{0}{}",
-            self.base.keys,
-            self.base.mfa_serial,
-            self.base.profile,
-            self.endpoint,
-            self.hops.is_empty()
-        );
-        let (prev, any_step) = match memo.get(&id) {
-            Some(prev) => (prev.clone(), true),
-            None => {
-                let steps = self.base_steps();
-                let any = !steps.is_empty();
-                let prev = steps
-                    .last()
-                    .map(|s| s.key.clone())
-                    .unwrap_or_else(|| self.base_digest());
-                if any || !self.hops.is_empty() {
-                    memo.insert(id, prev.clone());
-                }
-                (prev, any)
-            }
+        let found = memo.0.iter().find(|(base, endpoint, no_hops, _)| {
+            *no_hops == self.hops.is_empty() && *endpoint == self.endpoint && *base == self.base
+        });
+        if let Some((.., prev)) = found {
+            return prev.clone();
+        }
+        let steps = self.base_steps();
+        let prev = match steps.last() {
+            Some(last) => Some(last.key.clone()),
+            None if !self.hops.is_empty() => Some(self.base_digest()),
+            None => None,
         };
-        (any_step || !self.hops.is_empty()).then_some(prev)
+        if memo.0.len() < StepMemo::MAX {
+            memo.0.push((
+                self.base.clone(),
+                self.endpoint.clone(),
+                self.hops.is_empty(),
+                prev.clone(),
+            ));
+        }
+        prev
     }
 
     /// The digest of the base's keys and the endpoint, which every step key starts from.
@@ -883,6 +874,16 @@ impl Chain {
         }
         steps
     }
+}
+
+/// The steps before the role hops of the chains seen so far, by base: `list` resolves every
+/// identity, and most share one of a few bases.
+#[derive(Default)]
+pub struct StepMemo(Vec<(Base, String, bool, Option<String>)>);
+
+impl StepMemo {
+    /// Past this many bases, a look-up would cost more than the digests it saves.
+    const MAX: usize = 32;
 }
 
 /// The key of an AssumeRole hop of `role_arn` with no other parameter (a catalogue entry's role)
@@ -1023,7 +1024,7 @@ source_profile = mixed
     #[test]
     fn target_key_is_the_last_steps_key() {
         let p = profiles();
-        let mut memo = std::collections::HashMap::new();
+        let mut memo = StepMemo::default();
         let mut checked = 0;
         for _ in 0..2 {
             for name in p.names() {

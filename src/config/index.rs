@@ -123,24 +123,40 @@ impl Profile {
 
 /// A profile as the index holds it: its properties, and which file holds each secret.
 pub struct Entry {
-    values: Vec<Option<String>>,
+    /// The values it has, by their place in `KEYS`.
+    values: Vec<(u8, Box<str>)>,
     secrets: Vec<Option<Holder>>,
 }
 
 impl Entry {
     /// The profile, with each secret taken from `secret(key, holder)`.
     pub fn profile(self, secret: impl Fn(&str, Holder) -> Option<String>) -> Profile {
-        let secrets = SECRET_KEYS
-            .iter()
-            .zip(self.secrets)
-            .map(|(key, holder)| holder.and_then(|h| secret(key, h)));
-        Profile::from_values(self.values.into_iter().chain(secrets))
+        let mut values = self.values;
+        for (i, (key, holder)) in SECRET_KEYS.iter().zip(self.secrets).enumerate() {
+            if let Some(v) = holder.and_then(|h| secret(key, h)) {
+                values.push(((KEYS.len() + i) as u8, v.into_boxed_str()));
+            }
+        }
+        Profile {
+            values: values.into_boxed_slice(),
+        }
     }
 
     fn from_row(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Entry> {
-        let values = (0..KEYS.len())
-            .map(|i| row.get::<_, Option<String>>(first + i))
-            .collect::<rusqlite::Result<_>>()?;
+        // Only the values it has: most profiles have a few of the keys.
+        let mut values = Vec::with_capacity(6);
+        for i in 0..KEYS.len() {
+            if let rusqlite::types::ValueRef::Text(text) = row.get_ref(first + i)? {
+                let text = std::str::from_utf8(text).map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        first + i,
+                        rusqlite::types::Type::Text,
+                        Box::new(e),
+                    )
+                })?;
+                values.push((i as u8, Box::from(text)));
+            }
+        }
         let secrets = (0..SECRET_KEYS.len())
             .map(|i| {
                 let holder: Option<String> = row.get(first + KEYS.len() + i)?;

@@ -42,7 +42,7 @@ pub struct Profiles {
     files: OnceCell<EnvConfigFiles>,
     /// Profiles looked up so far (a chain asks for its base more than once, and `list` for every
     /// profile several times).
-    seen: RefCell<HashMap<String, Option<Rc<Profile>>>>,
+    seen: RefCell<HashMap<String, Option<Rc<Profile>>, Fnv>>,
 }
 
 impl Profiles {
@@ -107,7 +107,7 @@ impl Profiles {
             parsed: OnceCell::new(),
             alone: [OnceCell::new(), OnceCell::new()],
             files: OnceCell::new(),
-            seen: RefCell::new(HashMap::new()),
+            seen: RefCell::new(HashMap::default()),
         }
     }
 
@@ -279,6 +279,31 @@ impl Profiles {
         self.index.is_some()
     }
 }
+
+/// FNV-1a: `list` looks up every profile of a large config several times, and SipHash's
+/// resistance to chosen keys buys nothing for names from the user's own files.
+#[derive(Default)]
+struct FnvHasher(u64);
+
+impl std::hash::Hasher for FnvHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type Fnv = std::hash::BuildHasherDefault<FnvHasher>;
 
 /// The index file for this pair of paths: one per pair, so that switching AWS_CONFIG_FILE back
 /// and forth does not rebuild each time.
