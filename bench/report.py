@@ -608,12 +608,21 @@ def scale_md(out):
     ]
     lines += table(f"| | profiles | median (ms) | mean ± σ (ms) | runs | requests | peak RSS (MiB) "
                    f"| ratio to {ref_name} |")
+    cat = [line.split("\t") for line in (out / "catalog.tsv").read_text().splitlines()][0]
+    cat_entries, cat_file, cat_copy, cat_us, cat_kib = cat
+
+    def identities(profiles):
+        """The profiles column: a config's size, or the catalogue HOME's."""
+        if profiles.isdigit():
+            return count(profiles)
+        return f"{count(small)} + {count(cat_entries)} in a catalogue"
+
     for rid, kind, name, profiles, requests, kib, command, note in rows:
         r = results[name]
         label = f"**{name}**" if kind == "ref" else name
         rat = "—" if kind == "floor" else ratio(r["median"], ref)
-        lines.append(f"| {cell(label)} | {count(profiles)} | {timing(r)} | {requests} | {mib(kib)} "
-                     f"| {rat} |")
+        lines.append(f"| {cell(label)} | {identities(profiles)} | {timing(r)} | {requests} "
+                     f"| {mib(kib)} | {rat} |")
     lines += ["", "*Requests* are what moto recorded during the check run; *peak RSS* is that run's "
               "maximum resident set (`/usr/bin/time -f %M`). Every row's time includes what the "
               "`env -i alone` row measures: `env` starting and executing a program (there, "
@@ -626,6 +635,10 @@ def scale_md(out):
     lst = by_id[f"list-{big}"]["median"]
     pre = by_id[f"complete-prefix-{big}"]["median"]
     emp = by_id[f"complete-empty-{big}"]["median"]
+    csw = by_id["switch-catalog"]["median"]
+    cpeak = max(rss_runs["catalog"])
+    clst = by_id["list-catalog"]["median"]
+    cpre = by_id["complete-catalog-catalog"]["median"]
     checks = [
         (f"cached switch at {count(big)} profiles ≤ {SWITCH_TARGET * 1000:g} ms median",
          sw <= SWITCH_TARGET,
@@ -643,6 +656,15 @@ def scale_md(out):
          pre <= COMPLETE_TARGET, f"{ms(pre)} ms ({count(info['prefix_candidates'])} candidates)"),
         (f"completing an empty word at {count(big)} ≤ {COMPLETE_TARGET * 1000:g} ms",
          emp <= COMPLETE_TARGET, f"{ms(emp)} ms ({count(info['empty_candidates'])} candidates)"),
+        (f"cached switch, {count(cat_entries)} catalogue entries ≤ {SWITCH_TARGET * 1000:g} ms "
+         "median", csw <= SWITCH_TARGET,
+         f"{ms(csw)} ms; {ms(csw - floor)} ms less the `env -i alone` row"),
+        (f"peak memory of that switch ≤ {RSS_TARGET // (1024 * 1024)} MiB",
+         cpeak <= RSS_TARGET / 1024, f"{mib(cpeak)} MiB, the most of {len(rss_runs['catalog'])} runs"),
+        (f"`aws-as list` at {count(cat_entries)} catalogue identities ≤ {LIST_TARGET * 1000:g} ms",
+         clst <= LIST_TARGET, f"{ms(clst)} ms ({count(info['catalog_listed'])} listed)"),
+        (f"completing `c0500` at {count(cat_entries)} catalogue identities ≤ "
+         f"{COMPLETE_TARGET * 1000:g} ms", cpre <= COMPLETE_TARGET, f"{ms(cpre)} ms"),
     ]
     lines += ["### Targets", ""]
     lines += table("| target | measured | |")
@@ -660,7 +682,12 @@ def scale_md(out):
               f"Peak resident set of the cached switch, {info['rss_runs']} runs each under "
               "`/usr/bin/time -f %M`: "
               + "; ".join(f"{count(s)} profiles: {', '.join(mib(k) for k in rss_runs[s])} MiB"
-                          for s in sizes) + ".", ""]
+                          for s in sizes)
+              + f"; {count(cat_entries)} catalogue entries: "
+              + ", ".join(mib(k) for k in rss_runs["catalog"]) + " MiB.", "",
+              f"`aws-as catalog sync` of the {count(cat_entries)}-entry file ({size(cat_file)} of "
+              f"JSON) took {ms(int(cat_us) / 1e6)} ms and {mib(cat_kib)} MiB at its peak, once; "
+              f"the local copy is {size(cat_copy)}.", ""]
     lines += table("| profiles | config | profile index | first switch (ms) | its peak RSS (MiB) "
                    "| its requests | switch after `touch` (ms) | its peak RSS (MiB) | its requests |")
     for profiles, cbytes, ibytes, fus, fkib, freq, rus, rkib, rreq in first:
