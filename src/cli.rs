@@ -54,6 +54,11 @@ pub struct ObtainArgs {
     #[arg(long, value_name = "DURATION", global = true)]
     pub duration: Option<String>,
 
+    /// The region to export for the identity (AWS_REGION and AWS_DEFAULT_REGION) instead of its
+    /// own: for a catalogue identity, one of its entry's regions, for example
+    #[arg(long, value_name = "REGION", global = true)]
+    pub region: Option<String>,
+
     /// Ignore cached credentials and call STS again
     #[arg(long, global = true)]
     pub refresh: bool,

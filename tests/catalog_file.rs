@@ -187,7 +187,30 @@ fn a_three_role_entry_chains_from_via_and_is_cached() {
     assert!(out.status.success(), "{}", stderr(&out));
     let out = home.run(&moto.url(), &["export", "team-alpha", "--format", "json"]);
     assert!(out.status.success(), "{}", stderr(&out));
+    // --region picks another of the entry's regions, from the same cached credentials.
+    let out = home.run(
+        &moto.url(),
+        &[
+            "__hook",
+            "bash",
+            "--",
+            "team-alpha",
+            "--region",
+            "us-east-1",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("export AWS_REGION='us-east-1'\n"),
+        "{}",
+        stdout(&out)
+    );
     assert!(moto.requests().is_empty(), "{:?}", moto.requests());
+    let out = home.run(
+        &moto.url(),
+        &["export", "team-alpha", "--region", "eu-west-1;id"],
+    );
+    assert_clean_failure(&out, "is not a region name");
     // The session of `user` serves the catalogue's other identities too: one more AssumeRole.
     let out = home.run(&moto.url(), &["export", "team-beta"]);
     assert!(out.status.success(), "{}", stderr(&out));

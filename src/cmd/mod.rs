@@ -127,6 +127,15 @@ pub(crate) fn credentials_for_chain(
     args: &ObtainArgs,
 ) -> Result<(Chain, Credentials)> {
     let req = request(args)?;
+    if let Some(region) = &args.region {
+        if !crate::config::chain::valid_region(region) {
+            bail!(
+                "--region {} is not a region name (letters, digits and -, as in eu-west-1)",
+                crate::util::sanitize(region)
+            );
+        }
+        chain.region = Some(region.clone());
+    }
     crate::credentials::discovery::settle(ctx, &mut chain, &req)?;
     let creds = obtain(ctx, &chain, &req)?;
     Ok((chain, creds))
