@@ -242,10 +242,11 @@ aws-as list"#,
         assert!(
             list.lines().any(|l| {
                 let words: Vec<&str> = l.split_whitespace().filter(|w| *w != "*").collect();
-                words.len() >= 4
+                words.len() >= 5
                     && words[0] == name
-                    && words[1] == kind
-                    && words[3].trim_end_matches(',') == cache
+                    && words[1] == "config"
+                    && words[2] == kind
+                    && words[4].trim_end_matches(',') == cache
             }),
             "{name} {kind} {cache} in:\n{list}"
         );
@@ -257,6 +258,50 @@ aws-as list"#,
     );
 
     assert!(!Path::new(scratch).exists(), "{scratch} is left");
+    demo.assert_gone(&port(&err));
+}
+
+/// The demo's catalogues: letme's DynamoDB table and the Organization, both in moto, copied by
+/// `catalog sync` through demo-user's MFA session; then a switch to an account with no profile.
+#[test]
+fn demo_syncs_its_catalogues_and_switches_to_an_account_without_a_profile() {
+    let Some(demo) = Demo::new() else { return };
+    let out = demo.run(
+        r#"aws-as catalog sync || exit 1
+aws-as team-app2 || exit 1
+printf 'prompt=%s region=%s\n' "${PS1@P}" "$AWS_REGION"
+aws sts get-caller-identity --query Arn --output text || exit 1
+aws-as list team"#,
+    );
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert!(out.status.success(), "status {}\n{text}\n{err}", out.status);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "letme: 3 identities (+3 -0)", "{text}");
+    assert!(
+        lines[1].starts_with("org: ") && lines[1].contains(" identities (+"),
+        "{text}"
+    );
+    assert!(
+        lines[2].starts_with("prompt=(team-app2) aws-as-demo:~")
+            && lines[2].ends_with("region=eu-central-1"),
+        "{}",
+        lines[2]
+    );
+    assert!(
+        lines[3].starts_with("arn:aws:sts::300000000002:assumed-role/letme-app/"),
+        "the AWS CLI's identity: {}",
+        lines[3]
+    );
+    let list = lines[4..].join("\n");
+    for name in ["team-app1", "team-app2", "team-app3"] {
+        assert!(
+            list.lines().any(|l| {
+                let words: Vec<&str> = l.split_whitespace().filter(|w| *w != "*").collect();
+                words.first() == Some(&name) && words.get(1) == Some(&"letme")
+            }),
+            "{name} in:\n{list}"
+        );
+    }
     demo.assert_gone(&port(&err));
 }
 
