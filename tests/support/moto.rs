@@ -26,6 +26,8 @@ pub struct Recorded {
     pub region: String,
     /// The service named in the SigV4 scope.
     pub service: String,
+    /// The request's body as sent (JSON for DynamoDB and Organizations).
+    pub body: String,
 }
 
 pub fn free_port() -> u16 {
@@ -129,8 +131,16 @@ impl Moto {
                 .and_then(|s| s.split(',').next())
                 .unwrap_or("");
             let parts: Vec<&str> = scope.split('/').collect();
+            // Query protocols (STS, IAM) name the action in the form; JSON ones (DynamoDB,
+            // Organizations) in X-Amz-Target, `DynamoDB_20120810.Scan`.
+            let target = v["headers"]["X-Amz-Target"]
+                .as_str()
+                .and_then(|t| t.rsplit('.').next())
+                .unwrap_or("")
+                .to_string();
             out.push(Recorded {
-                action: params.get("Action").cloned().unwrap_or_default(),
+                action: params.get("Action").cloned().unwrap_or(target),
+                body: body.clone(),
                 signing_key: parts.first().unwrap_or(&"").to_string(),
                 region: parts.get(2).unwrap_or(&"").to_string(),
                 service: parts.get(3).unwrap_or(&"").to_string(),
