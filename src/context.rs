@@ -79,12 +79,7 @@ impl Context {
     /// The client for STS and IAM calls made for `chain`: the runtime is started and the SDK's
     /// configuration loaded (from the same files `profiles` read) only now, and only once.
     pub fn aws(&self, chain: &Chain) -> Result<Aws<'_>> {
-        let rt = lazy(&self.runtime, || {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .context("could not start the async runtime")
-        })?;
+        let rt = self.runtime()?;
         let settings = self.settings()?;
         let files = self.profiles()?.sdk_files()?;
         let mut sdk = self.sdk.borrow_mut();
@@ -96,6 +91,28 @@ impl Context {
                 config
             }
         };
+        Ok(Aws::new(rt, config, settings, files))
+    }
+}
+
+impl Context {
+    /// The run's one runtime, started the first time a call needs it.
+    fn runtime(&self) -> Result<&tokio::runtime::Runtime> {
+        lazy(&self.runtime, || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("could not start the async runtime")
+        })
+    }
+
+    /// A client for calls in `region` made for no profile (the SSO portal's): the endpoint
+    /// settings are the environment's and the default profile's, as the SDK reads them.
+    pub fn aws_in(&self, region: &str) -> Result<Aws<'_>> {
+        let rt = self.runtime()?;
+        let settings = self.settings()?;
+        let files = self.profiles()?.sdk_files()?;
+        let config = Aws::load_in(rt, region, settings, files.clone());
         Ok(Aws::new(rt, config, settings, files))
     }
 }

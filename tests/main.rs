@@ -5,6 +5,7 @@ mod support;
 
 mod answers;
 mod catalog_file;
+mod catalog_sso;
 mod catalogs;
 mod cli;
 mod completions;

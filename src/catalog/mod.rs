@@ -513,6 +513,8 @@ pub struct Found {
     pub entry: Entry,
     /// Seconds since the local copy was synced.
     pub age: i64,
+    /// For an SSO catalogue: its session's start URL and region when it was synced.
+    pub sso: Option<(String, String)>,
 }
 
 impl Found {
@@ -621,6 +623,7 @@ pub fn lookup(ctx: &crate::context::Context, name: &str) -> Result<Option<Found>
             spec: spec.clone(),
             entry,
             age: crate::util::now_epoch() - copy.synced,
+            sso: copy.sso.clone(),
         }));
     }
     Ok(None)

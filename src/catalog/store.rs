@@ -37,6 +37,8 @@ pub struct Copy {
     pub source: Option<SourceKind>,
     /// When it was synced (seconds since the epoch).
     pub synced: i64,
+    /// An SSO catalogue's session: its start URL and region.
+    pub sso: Option<(String, String)>,
 }
 
 const COLUMNS: &str = "name, account, description, regions, roles";
@@ -76,7 +78,16 @@ impl Copy {
         };
         let source = meta("source")?.as_deref().and_then(super::kind_named);
         let synced = meta("synced")?.and_then(|s| s.parse().ok()).unwrap_or(0);
-        Ok(Some(Copy { db, source, synced }))
+        let sso = match (meta("sso_start_url")?, meta("sso_region")?) {
+            (Some(url), Some(region)) => Some((url, region)),
+            _ => None,
+        };
+        Ok(Some(Copy {
+            db,
+            source,
+            synced,
+            sso,
+        }))
     }
 
     /// Identity `name`, `None` when the catalogue has none.
@@ -127,6 +138,7 @@ pub fn write(
     source: SourceKind,
     synced: i64,
     entries: &[Entry],
+    sso: Option<&(String, String)>,
 ) -> Result<()> {
     let mut db = crate::sqlite::new()?;
     db.execute_batch(
@@ -153,6 +165,10 @@ pub fn write(
             "INSERT INTO meta VALUES ('synced', ?1)",
             [synced.to_string()],
         )?;
+        if let Some((url, region)) = sso {
+            tx.execute("INSERT INTO meta VALUES ('sso_start_url', ?1)", [url])?;
+            tx.execute("INSERT INTO meta VALUES ('sso_region', ?1)", [region])?;
+        }
     }
     tx.commit()?;
     crate::sqlite::write(dir, &file_name(catalog), &mut db)

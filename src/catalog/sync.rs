@@ -114,7 +114,21 @@ fn sync_one(
         Ok(Some(copy)) => copy.all_names()?.into_iter().collect(),
         _ => BTreeSet::new(),
     };
-    store::write(dir, name, spec.source, crate::util::now_epoch(), &entries)?;
+    let sso = match spec.source {
+        SourceKind::Sso => Some(super::sso::session(
+            ctx,
+            spec.sso_session.as_deref().unwrap_or_default(),
+        )?),
+        _ => None,
+    };
+    store::write(
+        dir,
+        name,
+        spec.source,
+        crate::util::now_epoch(),
+        &entries,
+        sso.as_ref(),
+    )?;
     for reason in skipped.iter().take(SHOWN) {
         crate::util::warn(&format!("{name}: skipped an entry: {reason}"));
     }

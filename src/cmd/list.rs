@@ -90,6 +90,7 @@ pub fn run(ctx: &Context, filter: Option<&str>) -> Result<()> {
                     spec: spec.clone(),
                     entry: entry.clone(),
                     age: 0,
+                    sso: copy.sso.clone(),
                 }
                 .chain(profiles, env)
                 .ok()

@@ -120,6 +120,19 @@ pub struct Chain {
     pub endpoint: String,
     /// `federation_name` on the target: GetFederationToken on the base keys instead of a session.
     pub federation: Option<Federation>,
+    /// A catalogue's SSO identity: its base's credentials come from GetRoleCredentials.
+    pub sso: Option<SsoRole>,
+}
+
+/// What GetRoleCredentials needs for one identity: the session (its token), the portal's region
+/// and the account and role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsoRole {
+    pub session: String,
+    pub start_url: String,
+    pub region: String,
+    pub account: String,
+    pub role: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -241,6 +254,7 @@ fn resolve_from(
         region,
         endpoint: endpoint(profiles, name, env),
         federation: None,
+        sso: None,
     })
 }
 
@@ -547,6 +561,7 @@ fn resolve_federation(
             policy_arns,
             policy: get(target, "federation_policy").map(str::to_owned),
         }),
+        sso: None,
     })
 }
 

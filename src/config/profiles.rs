@@ -172,6 +172,20 @@ impl Profiles {
         })
     }
 
+    /// `sso_start_url` and `sso_region` of the config file's `[sso-session NAME]`, `None` when
+    /// there is no such section. Parses the files whole (a catalogue sync asks, not a switch).
+    pub fn sso_session(&self, name: &str) -> Result<Option<(Option<String>, Option<String>)>> {
+        let set = self.parse()?;
+        Ok(set.sso_session(name).map(|s| {
+            let get = |k: &str| {
+                s.get(k)
+                    .map(|v| v.trim().to_string())
+                    .filter(|v| !v.is_empty())
+            };
+            (get("sso_start_url"), get("sso_region"))
+        }))
+    }
+
     /// Where the profile's long-term keys are in aws-as's store, if they are.
     pub fn stored(&self, name: &str) -> Option<&IndexEntry> {
         self.stored.get(name)

@@ -82,6 +82,22 @@ impl<'a> Aws<'a> {
         rt.block_on(loader.load())
     }
 
+    /// The SDK's configuration for calls in `region` made for no profile in particular.
+    pub fn load_in(
+        rt: &tokio::runtime::Runtime,
+        region: &str,
+        settings: &Settings,
+        files: EnvConfigFiles,
+    ) -> SdkConfig {
+        let loader = aws_config::defaults(BehaviorVersion::latest())
+            .profile_files(files)
+            .region(Region::new(region.to_string()))
+            .no_credentials()
+            .timeout_config(timeouts(settings.sts_timeout))
+            .retry_config(RetryConfig::standard().with_max_attempts(2));
+        rt.block_on(loader.load())
+    }
+
     pub fn new(
         rt: &'a tokio::runtime::Runtime,
         config: SdkConfig,
@@ -500,6 +516,15 @@ impl AwsError {
             service,
             op,
             failure,
+        }
+    }
+
+    /// The HTTP status of a refusal.
+    pub fn status(&self) -> Option<u16> {
+        match &self.failure {
+            Failure::Refused { status, .. } => *status,
+            Failure::Status(s) | Failure::Unreadable(s) => *s,
+            _ => None,
         }
     }
 

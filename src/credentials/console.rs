@@ -318,6 +318,7 @@ mod tests {
             region: region.map(str::to_owned),
             endpoint: String::new(),
             federation: None,
+            sso: None,
         }
     }
 

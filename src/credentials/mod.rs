@@ -5,6 +5,7 @@ pub mod cache;
 pub mod console;
 pub mod discovery;
 pub mod mfa;
+pub mod sso;
 
 use crate::config::chain::{Step, StepKind};
 use crate::config::{Base, BaseKeys, Chain, RoleHop, Settings};
@@ -288,7 +289,7 @@ impl Call<'_, '_> {
             "{} credentials for profile {profile}",
             provider_name(run.chain)
         ));
-        let got = from_provider(&self.aws, run.chain).map_err(|e| self.record(e))?;
+        let got = from_provider(&self.aws, run.ctx.env(), run.chain).map_err(|e| self.record(e))?;
         if got.session_token.is_some() {
             return Ok(got);
         }
@@ -386,10 +387,14 @@ fn provider_name(chain: &Chain) -> &'static str {
 /// once they pass the same check as an STS answer; long-term keys (a credential_process may
 /// print an IAM user's keys) are never cached: the caller starts a session on them, with the
 /// base's MFA device when it has one, and caches that.
-fn from_provider(client: &Aws, chain: &Chain) -> Result<Credentials> {
+fn from_provider(client: &Aws, env: &Env, chain: &Chain) -> Result<Credentials> {
     let profile = &chain.base.profile;
     let what = provider_name(chain);
-    let got = client.provided(chain).map_err(|e| {
+    let got = match &chain.sso {
+        Some(role) => sso::role_credentials(client, env, role),
+        None => client.provided(chain),
+    };
+    let got = got.map_err(|e| {
         let sso = matches!(
             chain.base.keys,
             BaseKeys::Provided {
@@ -400,7 +405,16 @@ fn from_provider(client: &Aws, chain: &Chain) -> Result<Credentials> {
         let login = e
             .downcast_ref::<aws::ProviderFailure>()
             .is_some_and(|f| f.needs_login);
-        let remedy = if sso && login {
+        let remedy = if let Some(role) = &chain.sso {
+            if e.to_string().contains("aws sso login") {
+                String::new()
+            } else {
+                format!(
+                    "; if it has expired, run aws sso login --sso-session {}",
+                    role.session
+                )
+            }
+        } else if sso && login {
             format!("; run aws sso login --profile {profile}")
         } else {
             String::new()
