@@ -526,7 +526,7 @@ fn credential_process_and_web_identity_bases_are_cached_and_chained() {
     let kind = |name: &str| {
         text.lines()
             .find(|l| l.split_whitespace().next() == Some(name))
-            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|l| l.split_whitespace().nth(2))
             .unwrap_or_default()
             .to_string()
     };

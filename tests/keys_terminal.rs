@@ -132,14 +132,17 @@ fn assert_nothing_stored(home: &Home) {
     assert!(files.is_empty(), "age files left: {files:?}");
 }
 
-/// The words of `profile`'s row in `aws-as list`.
+/// The words of `profile`'s row in `aws-as list`, less its SOURCE column (`config`).
 fn list_row(term: &Term, profile: &str) -> Vec<String> {
     let list = term.output_of("aws-as list");
     let row = list
         .lines()
         .find(|l| l.split_whitespace().next() == Some(profile))
         .unwrap_or_else(|| panic!("no row for {profile} in:\n{list}"));
-    row.split_whitespace().map(str::to_owned).collect()
+    let mut words: Vec<String> = row.split_whitespace().map(str::to_owned).collect();
+    assert_eq!(words[1], "config", "{row}");
+    words.remove(1);
+    words
 }
 
 /// Whether `stty -a` output says the terminal echoes.
