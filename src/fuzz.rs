@@ -618,16 +618,7 @@ mod tests {
                  </AssumeRoleResponse>"
             )
         };
-        let role = crate::config::RoleHop {
-            profile: "p".into(),
-            role_arn: "arn:aws:iam::1:role/r".into(),
-            external_id: None,
-            role_session_name: None,
-            duration_seconds: None,
-            source_identity: None,
-            mfa_serial: None,
-            mfa_process: None,
-        };
+        let role = crate::config::RoleHop::plain("p", "arn:aws:iam::1:role/r");
         let signer = Credentials::keys("AKIAFUZZ", "s");
         let fixture = answering();
         let _turn = fixture.turn.lock().unwrap();

@@ -558,16 +558,7 @@ pub fn via_chain(catalog: &str, spec: &Spec, profiles: &Profiles, env: &Env) -> 
 pub fn extend(via: &Chain, entry: &Entry) -> Chain {
     let mut chain = via.clone();
     for role in &entry.roles {
-        chain.hops.push(RoleHop {
-            profile: entry.name.clone(),
-            role_arn: role.clone(),
-            external_id: None,
-            role_session_name: None,
-            duration_seconds: None,
-            source_identity: None,
-            mfa_serial: None,
-            mfa_process: None,
-        });
+        chain.hops.push(RoleHop::plain(&entry.name, role));
     }
     chain.name = entry.name.clone();
     chain.region = entry.regions.first().cloned();

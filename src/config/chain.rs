@@ -104,6 +104,22 @@ pub struct RoleHop {
     pub mfa_process: Option<String>,
 }
 
+impl RoleHop {
+    /// A hop that assumes `role_arn` with no other parameter (a catalogue entry's role).
+    pub fn plain(profile: &str, role_arn: &str) -> RoleHop {
+        RoleHop {
+            profile: profile.to_string(),
+            role_arn: role_arn.to_string(),
+            external_id: None,
+            role_session_name: None,
+            duration_seconds: None,
+            source_identity: None,
+            mfa_serial: None,
+            mfa_process: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Chain {
     /// The identity the user named: a profile, or a catalogue identity.
@@ -1050,16 +1066,9 @@ source_profile = mixed
                 assert_eq!(chain.target_key(&mut memo), want, "{name}");
                 checked += 1;
                 let mut plain = chain.clone();
-                plain.hops.push(RoleHop {
-                    profile: "x".into(),
-                    role_arn: "arn:aws:iam::1:role/x".into(),
-                    external_id: None,
-                    role_session_name: None,
-                    duration_seconds: None,
-                    source_identity: None,
-                    mfa_serial: None,
-                    mfa_process: None,
-                });
+                plain
+                    .hops
+                    .push(RoleHop::plain("x", "arn:aws:iam::1:role/x"));
                 if plain.federation.is_none() && !chain.hops.is_empty() {
                     let prev = chain.prefix_key(&mut memo).unwrap();
                     let prev = chain.hops.iter().fold(prev, |p, h| hop_key(&p, h));

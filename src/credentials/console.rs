@@ -303,16 +303,7 @@ mod tests {
                 discover_mfa: false,
             },
             hops: role_arn
-                .map(|arn| RoleHop {
-                    profile: "t".into(),
-                    role_arn: arn.into(),
-                    external_id: None,
-                    role_session_name: None,
-                    duration_seconds: None,
-                    source_identity: None,
-                    mfa_serial: None,
-                    mfa_process: None,
-                })
+                .map(|arn| RoleHop::plain("t", arn))
                 .into_iter()
                 .collect(),
             region: region.map(str::to_owned),
