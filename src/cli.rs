@@ -283,21 +283,31 @@ fn profile_names(current: &OsStr) -> Vec<CompletionCandidate> {
     // A kind costs a look-up each: past a screenful of candidates the shell lists names alone
     // anyway (or first asks whether to show them all), and completing must stay instant.
     let with_kinds = names.len() + catalogued.len() <= 200;
-    let mut seen = std::collections::HashSet::new();
     let mut out: Vec<CompletionCandidate> = Vec::with_capacity(names.len() + catalogued.len());
+    // A catalogue's name that a profile has is the profile's; only then is a set needed.
+    let profile_names: std::collections::HashSet<String> = if catalogued.is_empty() {
+        Default::default()
+    } else {
+        names.iter().cloned().collect()
+    };
+    // clap_complete tags each candidate without one with the argument's rendering, formatted
+    // anew for each (a fifth of completing 100,000 names); tags only keep groups together, and
+    // these are one group.
+    let tag: clap::builder::StyledStr = "NAME".into();
     for name in names {
-        let candidate = CompletionCandidate::new(&name);
+        // The name moves into the candidate: 100,000 of them are not copied again.
+        let candidate = CompletionCandidate::new(name).tag(Some(tag.clone()));
         out.push(if with_kinds {
-            let kind = profile_kind(&profiles, &name);
+            let kind = profile_kind(&profiles, candidate.get_value().to_str().unwrap_or(""));
             candidate.help(Some(format!("profile ({kind})").into()))
         } else {
             candidate
         });
-        seen.insert(name);
     }
+    let mut seen = profile_names;
     for (name, catalog) in catalogued {
         if seen.insert(name.clone()) {
-            let candidate = CompletionCandidate::new(&name);
+            let candidate = CompletionCandidate::new(name).tag(Some(tag.clone()));
             out.push(if with_kinds {
                 candidate.help(Some(format!("catalogue {catalog}").into()))
             } else {
