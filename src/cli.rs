@@ -62,6 +62,11 @@ pub struct ObtainArgs {
     /// Ignore cached credentials and call STS again
     #[arg(long, global = true)]
     pub refresh: bool,
+
+    /// Renew the credentials when they have less than DURATION left (such as 45m), so that a
+    /// long command starts with enough time
+    #[arg(long, value_name = "DURATION", global = true)]
+    pub min_left: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]

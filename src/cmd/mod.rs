@@ -78,10 +78,22 @@ pub(crate) fn request(args: &ObtainArgs) -> Result<Request> {
             Some(d)
         }
     };
+    let min_left = match &args.min_left {
+        None => None,
+        Some(text) => {
+            let d = crate::util::parse_duration(text).context("--min-left")?;
+            if d.as_secs() > 36 * 3600 {
+                bail!("--min-left {text} is too long: no credentials last more than 36h");
+            }
+            Some(d)
+        }
+    };
     Ok(Request {
         mfa_code: args.mfa_code.clone(),
         duration,
         refresh: args.refresh,
+        min_left,
+        unattended: false,
     })
 }
 

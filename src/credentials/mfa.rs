@@ -11,13 +11,39 @@ use std::time::{Duration, Instant};
 /// (`yes 123456`) must not fill the memory.
 const OUTPUT_LIMIT: usize = 4096;
 
+/// A code was needed and nobody was there to type it (an unattended request): what the
+/// credential server and the prompt's renewal tell apart from every other failure.
+#[derive(Debug)]
+pub struct CodeNeeded {
+    pub serial: String,
+}
+
+impl std::fmt::Display for CodeNeeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "an MFA code is needed for {} and aws-as is not asking here",
+            sanitize(&self.serial)
+        )
+    }
+}
+
+impl std::error::Error for CodeNeeded {}
+
+/// Whether `err` is a `CodeNeeded`, anywhere in its chain.
+pub fn code_needed(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| c.downcast_ref::<CodeNeeded>().is_some())
+}
+
 /// The code for device `serial`, asked for while this run holds lock `held` (the step's key).
+/// The terminal is asked only when `ask` is set.
 pub fn code(
     serial: &str,
     mfa_process: Option<&str>,
     given: Option<&str>,
     limit: Duration,
     held: &str,
+    ask: bool,
 ) -> Result<String> {
     if let Some(code) = given {
         return check(code.trim(), "--mfa-code");
@@ -25,6 +51,12 @@ pub fn code(
     if let Some(cmd) = mfa_process {
         let text = run(cmd, limit, held)?;
         return check(text.trim(), "mfa_process");
+    }
+    if !ask {
+        return Err(CodeNeeded {
+            serial: serial.to_string(),
+        }
+        .into());
     }
     let no_terminal = || {
         format!(

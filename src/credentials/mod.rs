@@ -27,6 +27,22 @@ pub struct Request {
     pub duration: Option<Duration>,
     /// Ignore the cache for every step.
     pub refresh: bool,
+    /// Renew the target's credentials when they have less than this left (`--min-left`), and
+    /// fail when the renewed ones still don't last that long.
+    pub min_left: Option<Duration>,
+    /// Nobody is there to type an MFA code (the credential server, the prompt's renewal): a code
+    /// that neither `--mfa-code` nor `mfa_process` supplies is a `mfa::CodeNeeded` error, and the
+    /// terminal is never opened.
+    pub unattended: bool,
+}
+
+impl Request {
+    /// The margin the target's cached credentials must have left to be used: `refresh_margin`,
+    /// or `--min-left` when that asks for more.
+    fn target_margin(&self, settings: &Settings) -> i64 {
+        let margin = settings.refresh_margin.max(self.min_left.unwrap_or_default());
+        i64::try_from(margin.as_secs()).unwrap_or(i64::MAX)
+    }
 }
 
 /// A base's keys with the secret at hand: fetched from the key store for stored keys, which
@@ -98,7 +114,7 @@ pub fn held_lock(chain: &Chain) -> Option<String> {
 /// one MFA code between them.
 pub fn obtain(ctx: &Context, chain: &Chain, req: &Request) -> Result<Credentials> {
     let settings = ctx.settings()?;
-    let margin = settings.refresh_margin.as_secs() as i64;
+    let margin = req.target_margin(settings);
     if !req.refresh
         && req.duration.is_none()
         && let Some(creds) = cached(ctx, chain, margin)?
@@ -120,7 +136,20 @@ pub fn obtain(ctx: &Context, chain: &Chain, req: &Request) -> Result<Credentials
     for (i, step) in steps.iter().enumerate() {
         source = Some(run.step(i, step, source.as_ref())?);
     }
-    source.ok_or_else(|| anyhow!("profile `{}` needs no STS call", chain.name))
+    let creds = source.ok_or_else(|| anyhow!("profile `{}` needs no STS call", chain.name))?;
+    if let Some(min) = req.min_left {
+        let left = creds.expires().saturating_sub(crate::util::now_epoch());
+        if left < i64::try_from(min.as_secs()).unwrap_or(i64::MAX) {
+            bail!(
+                "the new credentials of `{}` last {}, less than --min-left {}; ask for longer \
+                 ones with --duration (a role grants up to its maximum session duration)",
+                crate::util::sanitize(&chain.name),
+                crate::util::human_duration(left.max(0) as u64),
+                crate::util::human_duration(min.as_secs())
+            );
+        }
+    }
+    Ok(creds)
 }
 
 /// One run of `obtain`: what its steps share.
@@ -157,7 +186,11 @@ impl Run<'_> {
         let is_target = i + 1 == self.total;
         // --refresh skips every cached step; --duration only the target, which it must fetch anew.
         let fetch_anyway = self.req.refresh || (is_target && self.req.duration.is_some());
-        let margin = self.settings.refresh_margin.as_secs() as i64;
+        let margin = if is_target {
+            self.req.target_margin(self.settings)
+        } else {
+            self.settings.refresh_margin.as_secs() as i64
+        };
         if !fetch_anyway && let Some(entry) = self.cache.read(key)?.filter(|e| e.fresh(margin)) {
             return Ok(entry.credentials);
         }
@@ -278,6 +311,7 @@ impl Call<'_, '_> {
                     req.mfa_code.as_deref(),
                     settings.mfa_timeout,
                     self.key,
+                    !req.unattended,
                 )
             })
             .transpose()
