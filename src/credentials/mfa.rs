@@ -32,7 +32,8 @@ impl std::error::Error for CodeNeeded {}
 
 /// Whether `err` is a `CodeNeeded`, anywhere in its chain.
 pub fn code_needed(err: &anyhow::Error) -> bool {
-    err.chain().any(|c| c.downcast_ref::<CodeNeeded>().is_some())
+    err.chain()
+        .any(|c| c.downcast_ref::<CodeNeeded>().is_some())
 }
 
 /// The code for device `serial`, asked for while this run holds lock `held` (the step's key).
@@ -232,21 +233,29 @@ mod tests {
     #[test]
     fn sources() {
         assert_eq!(
-            code("s", Some("echo 999999"), Some(" 123456 "), MINUTE, "k").unwrap(),
+            code(
+                "s",
+                Some("echo 999999"),
+                Some(" 123456 "),
+                MINUTE,
+                "k",
+                true
+            )
+            .unwrap(),
             "123456"
         );
         assert_eq!(
-            code("s", Some("printf '654321\\n'"), None, MINUTE, "k").unwrap(),
+            code("s", Some("printf '654321\\n'"), None, MINUTE, "k", true).unwrap(),
             "654321"
         );
-        assert!(code("s", Some("exit 3"), None, MINUTE, "k").is_err());
-        assert!(code("s", Some("echo"), None, MINUTE, "k").is_err());
-        assert!(code("s", None, Some("12 34"), MINUTE, "k").is_err());
+        assert!(code("s", Some("exit 3"), None, MINUTE, "k", true).is_err());
+        assert!(code("s", Some("echo"), None, MINUTE, "k", true).is_err());
+        assert!(code("s", None, Some("12 34"), MINUTE, "k", true).is_err());
     }
 
     #[test]
     fn endless_or_slow_processes_are_stopped() {
-        let err = code("s", Some("yes 123456"), None, MINUTE, "k").unwrap_err();
+        let err = code("s", Some("yes 123456"), None, MINUTE, "k", true).unwrap_err();
         assert!(
             format!("{err:#}").contains("more than 4096 bytes"),
             "{err:#}"
@@ -257,6 +266,7 @@ mod tests {
             None,
             Duration::from_millis(300),
             "k",
+            true,
         )
         .unwrap_err();
         assert!(
@@ -270,8 +280,16 @@ mod tests {
             None,
             MINUTE,
             "k",
+            true,
         )
         .unwrap_err();
         assert!(format!("{err:#}").contains("failed"), "{err:#}");
+        // Unattended: no terminal is opened, and the failure says what it is.
+        let err = code("arn:aws:iam::1:mfa/u", None, None, MINUTE, "k", false).unwrap_err();
+        assert!(code_needed(&err), "{err:#}");
+        assert_eq!(
+            code("s", Some("echo 123456"), None, MINUTE, "k", false).unwrap(),
+            "123456"
+        );
     }
 }

@@ -40,7 +40,9 @@ impl Request {
     /// The margin the target's cached credentials must have left to be used: `refresh_margin`,
     /// or `--min-left` when that asks for more.
     fn target_margin(&self, settings: &Settings) -> i64 {
-        let margin = settings.refresh_margin.max(self.min_left.unwrap_or_default());
+        let margin = settings
+            .refresh_margin
+            .max(self.min_left.unwrap_or_default());
         i64::try_from(margin.as_secs()).unwrap_or(i64::MAX)
     }
 }
