@@ -15,7 +15,7 @@
 # ---- State -------------------------------------------------------------------------------------
 
 # The variables aws-as manages. MANAGED in src/shell/mod.rs lists the same names (a test checks).
-__aws_as_vars='AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION AWS_AS_IDENTITY AWS_AS_EXPIRATION AWS_REGION AWS_DEFAULT_REGION AWS_PROFILE AWS_DEFAULT_PROFILE'
+__aws_as_vars='AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION AWS_AS_IDENTITY AWS_AS_EXPIRATION AWS_REGION AWS_DEFAULT_REGION AWS_PROFILE AWS_DEFAULT_PROFILE AWS_AS_REGION AWS_AS_REGION_SET'
 
 # The ones `aws-as-deactivate --keep-creds` leaves in the environment.
 __aws_as_kept='AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION AWS_REGION AWS_DEFAULT_REGION'
@@ -68,13 +68,22 @@ __aws_as_restore() {
 # Put the credential, region and profile variables back as they were before activation, and say
 # so to the binary with _AWS_AS_PRISTINE. The function runs this in a subshell before running the
 # binary, so the binary works from the user's own environment and never takes the active
-# identity's variables for the user's. AWS_AS_IDENTITY and AWS_AS_EXPIRATION stay: they tell
-# `aws-as status` and `aws-as list` which identity this shell has.
+# identity's variables for the user's. aws-as's own variables stay: they tell `aws-as status` and
+# `aws-as list` which identity this shell has, and a switch what aws-as last wrote to the region
+# variables. Those go to the binary as they are now, `=VALUE` in _AWS_AS_NOW_*, so that it can
+# tell a region the user set by hand.
 __aws_as_pristine() {
     local __aws_as_v IFS=' '
+    unset _AWS_AS_NOW_AWS_REGION _AWS_AS_NOW_AWS_DEFAULT_REGION
+    if [ -n "${AWS_REGION+x}" ]; then
+        export _AWS_AS_NOW_AWS_REGION="=$AWS_REGION"
+    fi
+    if [ -n "${AWS_DEFAULT_REGION+x}" ]; then
+        export _AWS_AS_NOW_AWS_DEFAULT_REGION="=$AWS_DEFAULT_REGION"
+    fi
     for __aws_as_v in $__aws_as_vars; do
         case $__aws_as_v in
-            AWS_AS_IDENTITY | AWS_AS_EXPIRATION) ;;
+            AWS_AS_IDENTITY | AWS_AS_EXPIRATION | AWS_AS_REGION | AWS_AS_REGION_SET) ;;
             *) __aws_as_restore "$__aws_as_v" ;;
         esac
     done
@@ -91,24 +100,33 @@ __aws_as_label() {
     _AWS_AS_PROMPT=$1
     if [ "$#" -eq 4 ] && [ -n "${EPOCHSECONDS-}" ] && [ -n "${_AWS_AS_PS1+x}" ]; then
         _AWS_AS_PHEAD=$2 _AWS_AS_PEXP=$3 _AWS_AS_PTAIL=$4
-        if [ -z "${_AWS_AS_PC+x}" ]; then
-            # Run first, and remember exactly what was there, to give it back on deactivation.
-            if [ -n "${PROMPT_COMMAND+x}" ]; then
-                _AWS_AS_OLD_PC=$PROMPT_COMMAND
-            fi
-            PROMPT_COMMAND="__aws_as_tick${PROMPT_COMMAND:+;$PROMPT_COMMAND}"
-            _AWS_AS_PC=$PROMPT_COMMAND
-        fi
+        __aws_as_hook_prompt
         __aws_as_tick
     else
         unset _AWS_AS_PHEAD _AWS_AS_PEXP _AWS_AS_PTAIL
     fi
 }
 
-# The label as it reads now: the time left, `1h05m` or `42m`, or `expired`. It keeps $? for
-# whatever runs after it in PROMPT_COMMAND and for PS1. Nothing here starts a process.
+# Run __aws_as_tick first in PROMPT_COMMAND, and remember exactly what was there, to give it back
+# on deactivation.
+__aws_as_hook_prompt() {
+    if [ -z "${_AWS_AS_PC+x}" ]; then
+        if [ -n "${PROMPT_COMMAND+x}" ]; then
+            _AWS_AS_OLD_PC=$PROMPT_COMMAND
+        fi
+        PROMPT_COMMAND="__aws_as_tick${PROMPT_COMMAND:+;$PROMPT_COMMAND}"
+        _AWS_AS_PC=$PROMPT_COMMAND
+    fi
+}
+
+# What every prompt does: the renewal when it is due (see below), then the label as it reads now:
+# the time left, `1h05m` or `42m`, or `expired`. It keeps $? for whatever runs after it in
+# PROMPT_COMMAND and for PS1. While nothing is due, nothing here starts a process.
 __aws_as_tick() {
     local __aws_as_rc=$? __aws_as_s __aws_as_t
+    if [ -n "${_AWS_AS_DUE-}" ] && __aws_as_clock __aws_as_s; then
+        __aws_as_renew "$__aws_as_s"
+    fi
     if [ -n "${_AWS_AS_PEXP-}" ]; then
         __aws_as_s=$((_AWS_AS_PEXP - EPOCHSECONDS))
         if ((__aws_as_s <= 0)); then
@@ -121,6 +139,104 @@ __aws_as_tick() {
         _AWS_AS_PROMPT=$_AWS_AS_PHEAD$__aws_as_t$_AWS_AS_PTAIL
     fi
     return "$__aws_as_rc"
+}
+
+# ---- Renewal -----------------------------------------------------------------------------------
+
+# The time now, Unix seconds, into variable $1, without a process: bash 5's EPOCHSECONDS, or
+# printf's %(%s)T from bash 4.2. Older bash (macOS's 3.2) can't, and doesn't renew.
+__aws_as_clock() {
+    if [ -n "${EPOCHSECONDS-}" ]; then
+        printf -v "$1" '%s' "$EPOCHSECONDS"
+    elif [ "${BASH_VERSINFO[0]}" -gt 4 ] || { [ "${BASH_VERSINFO[0]}" -eq 4 ] && [ "${BASH_VERSINFO[1]}" -ge 2 ]; }; then
+        printf -v "$1" '%(%s)T' -1
+    else
+        return 1
+    fi
+}
+
+# Called by the binary's code after a switch: `__aws_as_due DUE DIR` has the prompt renew the
+# credentials from time DUE (refresh_margin before they expire), with the result in DIR's file
+# renew-PID; with no arguments (auto_refresh = false, or `aws-as -`) it never does.
+__aws_as_due() {
+    local __aws_as_s
+    unset _AWS_AS_DUE _AWS_AS_RFILE _AWS_AS_RNONCE _AWS_AS_RNEXT
+    if [ "$#" -eq 2 ] && __aws_as_clock __aws_as_s; then
+        _AWS_AS_DUE=$1 _AWS_AS_RFILE=$2/renew-$$
+        __aws_as_hook_prompt
+    fi
+}
+
+# The renewal, at time $1. Once due, it starts `aws-as __renew` in the background, detached and
+# silent, and the prompt returns at once: no prompt waits on the network. Each later prompt looks
+# for its answer (__aws_as_renewed), and a renewal that has not answered within a minute, or has
+# failed, is tried again a minute after it started.
+__aws_as_renew() {
+    if [ -n "${_AWS_AS_RNONCE-}" ]; then
+        __aws_as_renewed
+        if [ -n "${_AWS_AS_RNONCE-}" ] && [ "$1" -lt "${_AWS_AS_RNEXT:-0}" ]; then
+            return 0
+        fi
+    fi
+    if [ -n "${_AWS_AS_DUE-}" ] && [ "$1" -ge "$_AWS_AS_DUE" ] && [ "$1" -ge "${_AWS_AS_RNEXT:-0}" ]; then
+        _AWS_AS_RNONCE=$1 _AWS_AS_RNEXT=$(($1 + 60))
+        (
+            __aws_as_pristine
+            command aws-as __renew bash "$$" "$1" &
+        ) </dev/null >/dev/null 2>&1
+    fi
+}
+
+# Apply what the background renewal wrote, once it is there and is the answer to this shell's
+# latest one (the nonce), for the identity and expiry the shell still has. The file holds one
+# value per line (see src/cmd/renew.rs), read with the builtin `read`: no code is read back from
+# disk, and no process starts. New credentials replace the old and set the next due time; a
+# renewal that needs an MFA code changes only the label, to one that shows the time left.
+__aws_as_renewed() {
+    local n st id ex a s t iso exp due f h x tl
+    [ -f "$_AWS_AS_RFILE" ] || return 0
+    {
+        IFS= read -r n
+        IFS= read -r st
+        IFS= read -r id
+        IFS= read -r ex
+        if [ "$st" = ok ]; then
+            IFS= read -r a
+            IFS= read -r s
+            IFS= read -r t
+            IFS= read -r iso
+            IFS= read -r exp
+            IFS= read -r due
+        fi
+        IFS= read -r f
+        IFS= read -r h
+        IFS= read -r x
+        IFS= read -r tl
+    } <"$_AWS_AS_RFILE" 2>/dev/null
+    if [ "$n" != "$_AWS_AS_RNONCE" ]; then
+        return 0
+    fi
+    unset _AWS_AS_RNONCE
+    if [ "$id" != "${AWS_AS_IDENTITY-}" ] || [ "$ex" != "${AWS_AS_EXPIRATION-}" ]; then
+        return 0
+    fi
+    case $st in
+        ok)
+            export AWS_ACCESS_KEY_ID="$a" AWS_SECRET_ACCESS_KEY="$s" AWS_SESSION_TOKEN="$t" \
+                AWS_CREDENTIAL_EXPIRATION="$iso" AWS_AS_EXPIRATION="$exp"
+            _AWS_AS_DUE=$due
+            unset _AWS_AS_RNEXT
+            ;;
+        code) ;;
+        *) return 0 ;;
+    esac
+    if [ -n "$f" ] && [ -n "${_AWS_AS_PS1+x}" ]; then
+        if [ -n "$x" ]; then
+            __aws_as_label "$f" "$h" "$x" "$tl"
+        else
+            __aws_as_label "$f"
+        fi
+    fi
 }
 
 # What goes in front of PS1: a reference to the label, not the label itself. bash expands ${...}
@@ -215,7 +331,8 @@ __aws_as_unload() {
         fi
     fi
     unset _AWS_AS_PS1 _AWS_AS_OLD_PS1 _AWS_AS_PROMPT _AWS_AS_PHEAD _AWS_AS_PEXP _AWS_AS_PTAIL \
-        _AWS_AS_PC _AWS_AS_OLD_PC _AWS_AS_ACTIVE
+        _AWS_AS_PC _AWS_AS_OLD_PC _AWS_AS_ACTIVE _AWS_AS_DUE _AWS_AS_RFILE _AWS_AS_RNONCE \
+        _AWS_AS_RNEXT
 }
 
 # aws-as-deactivate [--keep-creds]: remove aws-as from this shell and restore it as it was. With
@@ -242,7 +359,8 @@ __aws_as_deactivate() {
     fi
     unset -f __aws_as_main __aws_as_run __aws_as_deactivate __aws_as_exported __aws_as_save \
         __aws_as_restore __aws_as_pristine __aws_as_label __aws_as_tick __aws_as_ask_label \
-        __aws_as_unload
+        __aws_as_unload __aws_as_hook_prompt __aws_as_clock __aws_as_due __aws_as_renew \
+        __aws_as_renewed
     unset __aws_as_vars __aws_as_kept __aws_as_prefix
     return 0
 }

@@ -31,7 +31,7 @@
 
 # The variables aws-as manages, numbered from 1 in this order. MANAGED in src/shell/mod.rs lists
 # the same names (a test checks); csh has no one-line loop, so the aliases below name each one.
-set __aws_as_vars = (AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION AWS_AS_IDENTITY AWS_AS_EXPIRATION AWS_REGION AWS_DEFAULT_REGION AWS_PROFILE AWS_DEFAULT_PROFILE);
+set __aws_as_vars = (AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION AWS_AS_IDENTITY AWS_AS_EXPIRATION AWS_REGION AWS_DEFAULT_REGION AWS_PROFILE AWS_DEFAULT_PROFILE AWS_AS_REGION AWS_AS_REGION_SET);
 
 # Remember environment variable $2, number $1, as it is before activation.
 alias __aws_as_save 'set _AWS_AS_SET_\!:1 = $?\!:2; set _AWS_AS_OLD_\!:1 = ""; if ($?\!:2) eval '\''set _AWS_AS_OLD_\!:1 = "$\!:2"'\''';
@@ -46,9 +46,11 @@ alias __aws_as_restore_unkept 'if (! $__aws_as_keep && $_AWS_AS_SET_\!:1) setenv
 # Put the credential, region and profile variables back as they were before activation, and say
 # so to the binary with _AWS_AS_PRISTINE. Only ever run inside a backquote or a subshell, so the
 # binary works from the user's own environment and never takes the active identity's variables
-# for the user's. AWS_AS_IDENTITY and AWS_AS_EXPIRATION stay: they tell `aws-as status` and
-# `aws-as list` which identity this shell has.
-alias __aws_as_pristine '__aws_as_restore 1 AWS_ACCESS_KEY_ID; __aws_as_restore 2 AWS_SECRET_ACCESS_KEY; __aws_as_restore 3 AWS_SESSION_TOKEN; __aws_as_restore 4 AWS_CREDENTIAL_EXPIRATION; __aws_as_restore 7 AWS_REGION; __aws_as_restore 8 AWS_DEFAULT_REGION; __aws_as_restore 9 AWS_PROFILE; __aws_as_restore 10 AWS_DEFAULT_PROFILE; setenv _AWS_AS_PRISTINE 1';
+# for the user's. aws-as's own variables (5, 6, 11 and 12) stay: they tell `aws-as status` and
+# `aws-as list` which identity this shell has, and a switch what aws-as last wrote to the region
+# variables. Those go to the binary as they are now, `=VALUE` in _AWS_AS_NOW_*, so that it can
+# tell a region the user set by hand.
+alias __aws_as_pristine 'unsetenv _AWS_AS_NOW_AWS_REGION _AWS_AS_NOW_AWS_DEFAULT_REGION; if ($?AWS_REGION) eval '\''setenv _AWS_AS_NOW_AWS_REGION =$AWS_REGION:q'\''; if ($?AWS_DEFAULT_REGION) eval '\''setenv _AWS_AS_NOW_AWS_DEFAULT_REGION =$AWS_DEFAULT_REGION:q'\''; __aws_as_restore 1 AWS_ACCESS_KEY_ID; __aws_as_restore 2 AWS_SECRET_ACCESS_KEY; __aws_as_restore 3 AWS_SESSION_TOKEN; __aws_as_restore 4 AWS_CREDENTIAL_EXPIRATION; __aws_as_restore 7 AWS_REGION; __aws_as_restore 8 AWS_DEFAULT_REGION; __aws_as_restore 9 AWS_PROFILE; __aws_as_restore 10 AWS_DEFAULT_PROFILE; setenv _AWS_AS_PRISTINE 1';
 
 # ---- Prompt ------------------------------------------------------------------------------------
 
@@ -84,7 +86,7 @@ alias __aws_as_run '( eval __aws_as_pristine; \aws-as $__aws_as_args:q )';
 
 # Undo activation: every managed variable (the kept ones only when __aws_as_keep is 0), the
 # prompt when nothing else has changed it since, then the saved state.
-alias __aws_as_unload '__aws_as_restore_unkept 1 AWS_ACCESS_KEY_ID; __aws_as_restore_unkept 2 AWS_SECRET_ACCESS_KEY; __aws_as_restore_unkept 3 AWS_SESSION_TOKEN; __aws_as_restore_unkept 4 AWS_CREDENTIAL_EXPIRATION; __aws_as_restore 5 AWS_AS_IDENTITY; __aws_as_restore 6 AWS_AS_EXPIRATION; __aws_as_restore_unkept 7 AWS_REGION; __aws_as_restore_unkept 8 AWS_DEFAULT_REGION; __aws_as_restore 9 AWS_PROFILE; __aws_as_restore 10 AWS_DEFAULT_PROFILE; if ($__aws_as_prompt_on) eval '\''if ($prompt:q == $__aws_as_shown:q) set prompt = $_AWS_AS_PROMPT0:q'\''; unset _AWS_AS_SET_1 _AWS_AS_OLD_1 _AWS_AS_SET_2 _AWS_AS_OLD_2 _AWS_AS_SET_3 _AWS_AS_OLD_3 _AWS_AS_SET_4 _AWS_AS_OLD_4 _AWS_AS_SET_5 _AWS_AS_OLD_5 _AWS_AS_SET_6 _AWS_AS_OLD_6 _AWS_AS_SET_7 _AWS_AS_OLD_7 _AWS_AS_SET_8 _AWS_AS_OLD_8 _AWS_AS_SET_9 _AWS_AS_OLD_9 _AWS_AS_SET_10 _AWS_AS_OLD_10 _AWS_AS_ACTIVE _AWS_AS_PROMPT0 __aws_as_prompt_on __aws_as_shown __aws_as_label';
+alias __aws_as_unload '__aws_as_restore_unkept 1 AWS_ACCESS_KEY_ID; __aws_as_restore_unkept 2 AWS_SECRET_ACCESS_KEY; __aws_as_restore_unkept 3 AWS_SESSION_TOKEN; __aws_as_restore_unkept 4 AWS_CREDENTIAL_EXPIRATION; __aws_as_restore 5 AWS_AS_IDENTITY; __aws_as_restore 6 AWS_AS_EXPIRATION; __aws_as_restore_unkept 7 AWS_REGION; __aws_as_restore_unkept 8 AWS_DEFAULT_REGION; __aws_as_restore 9 AWS_PROFILE; __aws_as_restore 10 AWS_DEFAULT_PROFILE; __aws_as_restore 11 AWS_AS_REGION; __aws_as_restore 12 AWS_AS_REGION_SET; if ($__aws_as_prompt_on) eval '\''if ($prompt:q == $__aws_as_shown:q) set prompt = $_AWS_AS_PROMPT0:q'\''; unset _AWS_AS_SET_1 _AWS_AS_OLD_1 _AWS_AS_SET_2 _AWS_AS_OLD_2 _AWS_AS_SET_3 _AWS_AS_OLD_3 _AWS_AS_SET_4 _AWS_AS_OLD_4 _AWS_AS_SET_5 _AWS_AS_OLD_5 _AWS_AS_SET_6 _AWS_AS_OLD_6 _AWS_AS_SET_7 _AWS_AS_OLD_7 _AWS_AS_SET_8 _AWS_AS_OLD_8 _AWS_AS_SET_9 _AWS_AS_OLD_9 _AWS_AS_SET_10 _AWS_AS_OLD_10 _AWS_AS_SET_11 _AWS_AS_OLD_11 _AWS_AS_SET_12 _AWS_AS_OLD_12 _AWS_AS_ACTIVE _AWS_AS_PROMPT0 __aws_as_prompt_on __aws_as_shown __aws_as_label';
 
 # aws-as-deactivate [--keep-creds]: remove aws-as from this shell and restore it as it was. With
 # --keep-creds the active identity's credentials and regions stay (when there is one). Any other
@@ -114,6 +116,8 @@ eval '__aws_as_save 7 AWS_REGION';
 eval '__aws_as_save 8 AWS_DEFAULT_REGION';
 eval '__aws_as_save 9 AWS_PROFILE';
 eval '__aws_as_save 10 AWS_DEFAULT_PROFILE';
+eval '__aws_as_save 11 AWS_AS_REGION';
+eval '__aws_as_save 12 AWS_AS_REGION_SET';
 set _AWS_AS_ACTIVE = 1;
 
 # The prompt, unless there is none (a script) or AWS_AS_DISABLE_PROMPT opts out, for prompt

@@ -21,7 +21,7 @@
 # ---- State -------------------------------------------------------------------------------------
 
 # The variables aws-as manages. MANAGED in src/shell/mod.rs lists the same names (a test checks).
-set -g __aws_as_vars AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION AWS_AS_IDENTITY AWS_AS_EXPIRATION AWS_REGION AWS_DEFAULT_REGION AWS_PROFILE AWS_DEFAULT_PROFILE
+set -g __aws_as_vars AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION AWS_AS_IDENTITY AWS_AS_EXPIRATION AWS_REGION AWS_DEFAULT_REGION AWS_PROFILE AWS_DEFAULT_PROFILE AWS_AS_REGION AWS_AS_REGION_SET
 
 # The ones `aws-as-deactivate --keep-creds` leaves in the environment.
 set -g __aws_as_kept AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION AWS_REGION AWS_DEFAULT_REGION
@@ -58,17 +58,27 @@ end
 
 # Run the binary with the credential, region and profile variables as they were before
 # activation, and say so to it with _AWS_AS_PRISTINE, so that it works from the user's own
-# environment and never takes the active identity's variables for the user's. AWS_AS_IDENTITY and
-# AWS_AS_EXPIRATION stay: they tell `aws-as status` and `aws-as list` which identity this shell
-# has. The hook, the label and every command that prints data run through here.
+# environment and never takes the active identity's variables for the user's. aws-as's own
+# variables stay: they tell `aws-as status` and `aws-as list` which identity this shell has, and a
+# switch what aws-as last wrote to the region variables. Those go to the binary as they are now,
+# `=VALUE` in _AWS_AS_NOW_*, so that it can tell a region the user set by hand. The hook, the
+# label and every command that prints data run through here.
 #
 # fish has no subshell, so the reset is made of function-scoped variables that shadow the globals
 # for the binary only and vanish when this function returns. An unexported one hides an exported
 # global of the same name from the binary, which is how a variable that was unset stays unset.
 # Values travel in the environment only, never in an argument.
 function __aws_as_run
+    set -fu _AWS_AS_NOW_AWS_REGION
+    set -fu _AWS_AS_NOW_AWS_DEFAULT_REGION
+    if set -q AWS_REGION
+        set -fx _AWS_AS_NOW_AWS_REGION "=$AWS_REGION"
+    end
+    if set -q AWS_DEFAULT_REGION
+        set -fx _AWS_AS_NOW_AWS_DEFAULT_REGION "=$AWS_DEFAULT_REGION"
+    end
     for __aws_as_v in $__aws_as_vars
-        if builtin contains -- $__aws_as_v AWS_AS_IDENTITY AWS_AS_EXPIRATION
+        if builtin contains -- $__aws_as_v AWS_AS_IDENTITY AWS_AS_EXPIRATION AWS_AS_REGION AWS_AS_REGION_SET
             continue
         end
         set -l __aws_as_old _AWS_AS_OLD_$__aws_as_v

@@ -26,7 +26,7 @@
 
 # Run `"$@" NAME` for each managed variable.
 __aws_as_each() {
-    for __aws_as_v in AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION AWS_AS_IDENTITY AWS_AS_EXPIRATION AWS_REGION AWS_DEFAULT_REGION AWS_PROFILE AWS_DEFAULT_PROFILE; do
+    for __aws_as_v in AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION AWS_AS_IDENTITY AWS_AS_EXPIRATION AWS_REGION AWS_DEFAULT_REGION AWS_PROFILE AWS_DEFAULT_PROFILE AWS_AS_REGION AWS_AS_REGION_SET; do
         "$@" "$__aws_as_v"
     done
 }
@@ -76,10 +76,10 @@ __aws_as_restore() {
     fi
 }
 
-# The restore for the variables a command sees, leaving the identity's own name and expiry.
+# The restore for the variables a command sees, leaving aws-as's own.
 __aws_as_restore_source() {
     case $1 in
-        AWS_AS_IDENTITY | AWS_AS_EXPIRATION) ;;
+        AWS_AS_IDENTITY | AWS_AS_EXPIRATION | AWS_AS_REGION | AWS_AS_REGION_SET) ;;
         *) __aws_as_restore "$1" ;;
     esac
 }
@@ -87,9 +87,18 @@ __aws_as_restore_source() {
 # Put the credential, region and profile variables back as they were before activation, and say
 # so to the binary with _AWS_AS_PRISTINE. The wrapper runs this in a subshell before running the
 # binary, so the binary works from the user's own environment and never takes the active
-# identity's variables for the user's. AWS_AS_IDENTITY and AWS_AS_EXPIRATION stay: they tell
-# `aws-as status` and `aws-as list` which identity this shell has.
+# identity's variables for the user's. aws-as's own variables stay: they tell `aws-as status` and
+# `aws-as list` which identity this shell has, and a switch what aws-as last wrote to the region
+# variables. Those go to the binary as they are now, `=VALUE` in _AWS_AS_NOW_*, so that it can
+# tell a region the user set by hand.
 __aws_as_pristine() {
+    unset _AWS_AS_NOW_AWS_REGION _AWS_AS_NOW_AWS_DEFAULT_REGION
+    if [ -n "${AWS_REGION+x}" ]; then
+        export _AWS_AS_NOW_AWS_REGION="=$AWS_REGION"
+    fi
+    if [ -n "${AWS_DEFAULT_REGION+x}" ]; then
+        export _AWS_AS_NOW_AWS_DEFAULT_REGION="=$AWS_DEFAULT_REGION"
+    fi
     __aws_as_each __aws_as_restore_source
     export _AWS_AS_PRISTINE=1
 }
@@ -140,20 +149,31 @@ __aws_as_label() {
     unset __aws_as_r
 }
 
-# The label as it should read now, in __aws_as_shown. Called from the prompt in ksh93 and mksh,
-# inside their non-forking substitutions (`${ ...;}` and `${|...;}`); printf is a builtin there,
-# and mksh has EPOCHREALTIME, so no process starts.
-__aws_as_tick() {
-    if [ -z "${_AWS_AS_PEXP-}" ]; then
-        __aws_as_shown=${_AWS_AS_PROMPT-}
-        return 0
-    fi
+# The time now, Unix seconds, in __aws_as_s, without a process: mksh has EPOCHREALTIME, and
+# ksh93's printf is a builtin inside its non-forking substitutions.
+__aws_as_clock() {
     if [ "$__aws_as_flavor" = mksh ]; then
         # shellcheck disable=SC3028 # only read in mksh, which has it
         __aws_as_s=${EPOCHREALTIME%.*}
     else
         __aws_as_s=$(printf '%(%s)T' now)
     fi
+}
+
+# What every prompt does in ksh93 and mksh: the renewal when it is due (see below), then the label
+# as it should read now, in __aws_as_shown. Called from the prompt inside their non-forking
+# substitutions (`${ ...;}` and `${|...;}`), so while nothing is due no process starts.
+__aws_as_tick() {
+    if [ -n "${_AWS_AS_DUE-}" ]; then
+        __aws_as_clock
+        __aws_as_renew "$__aws_as_s"
+    fi
+    if [ -z "${_AWS_AS_PEXP-}" ]; then
+        __aws_as_shown=${_AWS_AS_PROMPT-}
+        unset __aws_as_s
+        return 0
+    fi
+    __aws_as_clock
     __aws_as_s=$((_AWS_AS_PEXP - __aws_as_s))
     if [ "$__aws_as_s" -le 0 ]; then
         __aws_as_shown=expired
@@ -164,6 +184,98 @@ __aws_as_tick() {
     fi
     __aws_as_shown=$_AWS_AS_PHEAD$__aws_as_shown$_AWS_AS_PTAIL
     unset __aws_as_s
+}
+
+# ---- Renewal -----------------------------------------------------------------------------------
+
+# Called by the binary's code after a switch: `__aws_as_due DUE DIR` has the prompt renew the
+# credentials from time DUE (refresh_margin before they expire), with the result in DIR's file
+# renew-PID; with no arguments (auto_refresh = false, or `aws-as -`) it never does. Only ksh93
+# and mksh renew: dash can't read the clock without a process, and keeps the label's expiry.
+# The prompt is their hook, so they renew only while it shows the label.
+__aws_as_due() {
+    unset _AWS_AS_DUE _AWS_AS_RFILE _AWS_AS_RNONCE _AWS_AS_RNEXT
+    if [ "$#" -eq 2 ] && [ "$__aws_as_flavor" != sh ]; then
+        _AWS_AS_DUE=$1
+        _AWS_AS_RFILE=$2/renew-$$
+    fi
+}
+
+# The renewal, at time $1. Once due, it starts `aws-as __renew` in the background, detached and
+# silent, and the prompt returns at once: no prompt waits on the network. Each later prompt looks
+# for its answer (__aws_as_renewed), and a renewal that has not answered within a minute, or has
+# failed, is tried again a minute after it started.
+__aws_as_renew() {
+    if [ -n "${_AWS_AS_RNONCE-}" ]; then
+        __aws_as_renewed
+        if [ -n "${_AWS_AS_RNONCE-}" ] && [ "$1" -lt "${_AWS_AS_RNEXT:-0}" ]; then
+            return 0
+        fi
+    fi
+    if [ -n "${_AWS_AS_DUE-}" ] && [ "$1" -ge "$_AWS_AS_DUE" ] && [ "$1" -ge "${_AWS_AS_RNEXT:-0}" ]; then
+        _AWS_AS_RNONCE=$1
+        _AWS_AS_RNEXT=$(($1 + 60))
+        (
+            __aws_as_pristine
+            command aws-as __renew ksh "$$" "$1" &
+        ) </dev/null >/dev/null 2>&1
+    fi
+}
+
+# Apply what the background renewal wrote, once it is there and is the answer to this shell's
+# latest one (the nonce), for the identity and expiry the shell still has. The file holds one
+# value per line (see src/cmd/renew.rs), read with the builtin `read`: no code is read back from
+# disk, and no process starts. New credentials replace the old and set the next due time; a
+# renewal that needs an MFA code changes only the label, to one that shows the time left.
+__aws_as_renewed() {
+    [ -f "$_AWS_AS_RFILE" ] || return 0
+    __aws_as_r1='' __aws_as_r2='' __aws_as_r3='' __aws_as_r4='' __aws_as_r5='' __aws_as_r6=''
+    __aws_as_r7='' __aws_as_r8='' __aws_as_r9='' __aws_as_r10='' __aws_as_r11=''
+    __aws_as_r12='' __aws_as_r13='' __aws_as_r14=''
+    {
+        IFS= read -r __aws_as_r1
+        IFS= read -r __aws_as_r2
+        IFS= read -r __aws_as_r3
+        IFS= read -r __aws_as_r4
+        if [ "$__aws_as_r2" = ok ]; then
+            IFS= read -r __aws_as_r5
+            IFS= read -r __aws_as_r6
+            IFS= read -r __aws_as_r7
+            IFS= read -r __aws_as_r8
+            IFS= read -r __aws_as_r9
+            IFS= read -r __aws_as_r10
+        fi
+        IFS= read -r __aws_as_r11
+        IFS= read -r __aws_as_r12
+        IFS= read -r __aws_as_r13
+        IFS= read -r __aws_as_r14
+    } <"$_AWS_AS_RFILE" 2>/dev/null
+    if [ "$__aws_as_r1" = "$_AWS_AS_RNONCE" ]; then
+        unset _AWS_AS_RNONCE
+        if [ "$__aws_as_r3" = "${AWS_AS_IDENTITY-}" ] && [ "$__aws_as_r4" = "${AWS_AS_EXPIRATION-}" ]; then
+            case $__aws_as_r2 in
+                ok)
+                    export AWS_ACCESS_KEY_ID="$__aws_as_r5" AWS_SECRET_ACCESS_KEY="$__aws_as_r6" \
+                        AWS_SESSION_TOKEN="$__aws_as_r7" AWS_CREDENTIAL_EXPIRATION="$__aws_as_r8" \
+                        AWS_AS_EXPIRATION="$__aws_as_r9"
+                    _AWS_AS_DUE=$__aws_as_r10
+                    unset _AWS_AS_RNEXT
+                    ;;
+            esac
+            case $__aws_as_r2:$__aws_as_r11 in
+                ok: | code:) ;;
+                ok:* | code:*)
+                    if [ -n "$__aws_as_r13" ]; then
+                        __aws_as_label "$__aws_as_r11" "$__aws_as_r12" "$__aws_as_r13" "$__aws_as_r14"
+                    else
+                        __aws_as_label "$__aws_as_r11"
+                    fi
+                    ;;
+            esac
+        fi
+    fi
+    unset __aws_as_r1 __aws_as_r2 __aws_as_r3 __aws_as_r4 __aws_as_r5 __aws_as_r6 __aws_as_r7 \
+        __aws_as_r8 __aws_as_r9 __aws_as_r10 __aws_as_r11 __aws_as_r12 __aws_as_r13 __aws_as_r14
 }
 
 # What goes in front of PS1: a reference to the label, never the label itself, so that no
@@ -243,7 +355,7 @@ __aws_as_unload() {
         esac
     fi
     unset _AWS_AS_PS1 _AWS_AS_OLD_PS1 _AWS_AS_PROMPT _AWS_AS_PHEAD _AWS_AS_PEXP _AWS_AS_PTAIL \
-        _AWS_AS_ACTIVE __aws_as_shown
+        _AWS_AS_ACTIVE __aws_as_shown _AWS_AS_DUE _AWS_AS_RFILE _AWS_AS_RNONCE _AWS_AS_RNEXT
 }
 
 # aws-as-deactivate [--keep-creds]: remove aws-as from this shell and restore it as it was. With
@@ -267,7 +379,7 @@ __aws_as_deactivate() {
     unset -f __aws_as_each __aws_as_kept __aws_as_save __aws_as_restore __aws_as_restore_source \
         __aws_as_pristine __aws_as_bangs __aws_as_label __aws_as_tick __aws_as_ask_label \
         __aws_as_main __aws_as_run __aws_as_unload_var __aws_as_unload __aws_as_deactivate \
-        __aws_as_activate
+        __aws_as_activate __aws_as_clock __aws_as_due __aws_as_renew __aws_as_renewed
     unset __aws_as_flavor __aws_as_prefix __aws_as_keep __aws_as_v __aws_as_rc __aws_as_exports \
         __aws_as_again
     return 0

@@ -178,6 +178,16 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+    /// Change the active identity's region without calling STS; `-` goes back to its own
+    #[command(
+        after_help = "Sets AWS_REGION and AWS_DEFAULT_REGION until the next switch.\n\
+        Example: aws-as region us-west-2"
+    )]
+    Region {
+        /// The region, such as eu-west-1, or - for the identity's own
+        #[arg(value_name = "REGION", allow_hyphen_values = true)]
+        region: String,
+    },
     /// Print the shell integration for SHELL (the long form of -s)
     Init {
         #[arg(value_enum)]
@@ -192,6 +202,15 @@ pub enum Command {
     Label {
         #[arg(value_enum)]
         shell: Shell,
+    },
+    /// Used by the shell integration: renews the active identity's credentials in the
+    /// background, for the prompt of the shell whose process ID is PID
+    #[command(name = "__renew", hide = true)]
+    Renew {
+        #[arg(value_enum)]
+        shell: Shell,
+        pid: u32,
+        nonce: u64,
     },
     /// Used by the shell integration: prints shell code for the wrapper to evaluate
     #[command(name = "__hook", hide = true)]

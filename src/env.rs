@@ -40,6 +40,14 @@ impl EnvVars {
     pub const AWS_AS_IDENTITY: &str = "AWS_AS_IDENTITY";
     /// The active identity's expiry, Unix seconds, for prompt arithmetic.
     pub const AWS_AS_EXPIRATION: &str = "AWS_AS_EXPIRATION";
+    /// The region exported for the active identity, written by a switch and `aws-as region`.
+    pub const AWS_AS_REGION: &str = "AWS_AS_REGION";
+    /// What aws-as last wrote to the two region variables (`shell::region`).
+    pub const AWS_AS_REGION_SET: &str = "AWS_AS_REGION_SET";
+    /// Set by the shell function for the binary: the region variables as the shell has them
+    /// now, `=VALUE` each, before they are put back for the run (unset: not passed).
+    pub const NOW_REGION: &str = "_AWS_AS_NOW_AWS_REGION";
+    pub const NOW_DEFAULT_REGION: &str = "_AWS_AS_NOW_AWS_DEFAULT_REGION";
     /// aws-as's settings file instead of `$XDG_CONFIG_HOME/aws-as/config.toml`.
     pub const AWS_AS_CONFIG: &str = "AWS_AS_CONFIG";
     /// The cache directory instead of `$XDG_CACHE_HOME/aws-as`.
@@ -89,6 +97,10 @@ const SNAPSHOT: &[&str] = &[
     EnvVars::AWS_IGNORE_CONFIGURED_ENDPOINT_URLS,
     EnvVars::AWS_AS_IDENTITY,
     EnvVars::AWS_AS_EXPIRATION,
+    EnvVars::AWS_AS_REGION,
+    EnvVars::AWS_AS_REGION_SET,
+    EnvVars::NOW_REGION,
+    EnvVars::NOW_DEFAULT_REGION,
     EnvVars::AWS_AS_CONFIG,
     EnvVars::AWS_AS_CACHE_DIR,
     EnvVars::AWS_AS_KEYS_BACKEND,
@@ -199,6 +211,22 @@ impl Env {
     pub fn user_region(&self) -> Option<&str> {
         if self.active_identity().is_some() {
             return None;
+        }
+        self.get(EnvVars::AWS_REGION)
+            .or_else(|| self.get(EnvVars::AWS_DEFAULT_REGION))
+    }
+
+    /// The region the shell's tools use now, as the SDKs read it (AWS_REGION, then
+    /// AWS_DEFAULT_REGION): from the values the shell function passes when it has put the
+    /// variables back for this run, else from the variables themselves (`exec`'s command).
+    pub fn current_region(&self) -> Option<&str> {
+        if self.pristine() {
+            let now = |name| {
+                self.get(name)
+                    .and_then(|v| v.strip_prefix('='))
+                    .filter(|v| !v.is_empty())
+            };
+            return now(EnvVars::NOW_REGION).or_else(|| now(EnvVars::NOW_DEFAULT_REGION));
         }
         self.get(EnvVars::AWS_REGION)
             .or_else(|| self.get(EnvVars::AWS_DEFAULT_REGION))

@@ -159,7 +159,14 @@ fn labels(format: &PromptFormat, text: &str) {
     let now = now_epoch();
     for name in [text, "dev", "a\u{1b}]0;x\u{7}\nb\r"] {
         for expires in [None, Some(i64::MIN), Some(now + 3600), Some(i64::MAX)] {
-            let l = label(format, Some((name, expires)));
+            let l = label(
+                format,
+                Some(crate::shell::Shown {
+                    name,
+                    expires,
+                    region: Some(name),
+                }),
+            );
             assert!(printable(&l.fixed), "{l:?}");
             if let Some(live) = &l.live {
                 assert_eq!(lefts, 1);

@@ -18,8 +18,8 @@ fn hook_prints_only_shell_statements() {
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 11, "{text}");
-    for line in &lines[..10] {
+    assert_eq!(lines.len(), 14, "{text}");
+    for line in &lines[..12] {
         assert!(
             line.starts_with("export AWS_")
                 || line.starts_with("unset AWS_")
@@ -27,7 +27,20 @@ fn hook_prints_only_shell_statements() {
             "unexpected statement {line:?}"
         );
     }
-    assert_eq!(lines[10], "__aws_as_label '(dev) '");
+    assert_eq!(lines[12], "__aws_as_label '(dev) '");
+    // The prompt renews from refresh_margin before the expiry, into the cache directory.
+    let expires: i64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("export AWS_AS_EXPIRATION='"))
+        .and_then(|v| v.trim_end_matches('\'').parse().ok())
+        .expect("an expiry");
+    assert!(
+        lines[13].starts_with(&format!("__aws_as_due {} '/", expires - 300)),
+        "{}",
+        lines[13]
+    );
+    assert!(text.contains("export AWS_AS_REGION='eu-west-1'\n"));
+    assert!(text.contains("export AWS_AS_REGION_SET='=eu-west-1 =eu-west-1'\n"));
     assert!(text.contains("export AWS_AS_IDENTITY='dev'\n"));
     assert!(text.contains("export AWS_REGION='eu-west-1'\n"));
     assert!(text.contains("unset AWS_PROFILE\n"));

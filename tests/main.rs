@@ -24,6 +24,7 @@ mod locks;
 mod login;
 mod prompt;
 mod quoting;
+mod region;
 mod robustness;
 mod shells;
 mod sts;

@@ -12,7 +12,7 @@
 //! line that has aws-as print the text itself (`init SHELL --script`): one process more.
 
 use crate::context::Context;
-use crate::shell::{Dialect, Shell, Stmt, detect, label};
+use crate::shell::{Dialect, Shell, Shown, Stmt, detect, label};
 use crate::util::print_stdout;
 use anyhow::{Result, bail};
 
@@ -39,7 +39,7 @@ fn integration(ctx: &Context, dialect: Dialect) -> Result<String> {
     let format = ctx.prompt_format();
     let env = ctx.env();
     let identity = env.identity();
-    let label = label(&format, identity.map(|n| (n, env.expiration())));
+    let label = label(&format, Shown::from_env(env));
     Ok(format!(
         "{}{}",
         dialect.script(),

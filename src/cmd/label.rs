@@ -5,7 +5,7 @@
 
 use crate::context::Context;
 use crate::shell::Shell;
-use crate::shell::{Dialect, Stmt, label};
+use crate::shell::{Dialect, Shown, Stmt, label};
 use crate::util::print_stdout;
 use anyhow::Result;
 
@@ -13,6 +13,6 @@ pub fn run(ctx: &Context, shell: Shell) -> Result<()> {
     // Activation needs only the prompt's format: no other setting may stop it.
     let format = ctx.prompt_format();
     let env = ctx.env();
-    let label = label(&format, env.identity().map(|n| (n, env.expiration())));
+    let label = label(&format, Shown::from_env(env));
     print_stdout(&Dialect::for_shell(shell).render(&[Stmt::Label(label)])?)
 }

@@ -13,7 +13,9 @@ pub mod label;
 pub mod list;
 pub mod login;
 pub mod man;
+pub mod region;
 pub mod remove;
+pub mod renew;
 pub mod rotate;
 pub mod status;
 pub mod switch;
@@ -55,6 +57,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Rotate { name }) => rotate::run(ctx, &name, &cli.obtain),
         Some(Command::Init { shell, script }) => init::run(ctx, Some(shell), script),
         Some(Command::Label { shell }) => label::run(ctx, shell),
+        Some(Command::Region { .. }) => region::run_outside_hook(),
+        Some(Command::Renew { shell, pid, nonce }) => renew::run(ctx, shell, pid, nonce),
         Some(Command::Hook { shell, args }) => hook::run(ctx, shell, args),
         None => match cli.name {
             Some(name) => switch::run_outside_hook(&name),

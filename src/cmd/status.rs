@@ -24,11 +24,13 @@ pub fn run(ctx: &Context, verify: bool, json: bool) -> Result<()> {
     };
     let account = arn.as_deref().and_then(account_of);
     let left = expiration.map(|e| e.saturating_sub(now_epoch()));
+    let region = env.current_region();
     if json {
         let v = serde_json::json!({
             "identity": identity,
             "arn": arn,
             "account": account,
+            "region": region,
             "expiration": expiration.and_then(crate::util::iso8601),
             "expiration_epoch": expiration,
             "seconds_left": left.map(|l| l.max(0)),
@@ -44,6 +46,9 @@ pub fn run(ctx: &Context, verify: bool, json: bool) -> Result<()> {
     }
     if let Some(account) = &account {
         out.push_str(&format!("account   {}\n", sanitize(account)));
+    }
+    if let Some(region) = region {
+        out.push_str(&format!("region    {}\n", sanitize(region)));
     }
     if let (Some(exp), Some(left)) = (expiration, left) {
         let left = if left > 0 {

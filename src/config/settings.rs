@@ -20,6 +20,9 @@ pub struct Settings {
     /// Cached credentials this close to expiry are fetched again.
     #[serde(deserialize_with = "de::refresh_margin")]
     pub refresh_margin: Duration,
+    /// Whether the prompt renews the active identity's credentials from `refresh_margin` before
+    /// they expire (bash, zsh, ksh93 and mksh), when that needs no MFA code.
+    pub auto_refresh: bool,
     /// The longest a user waits for one STS call, retries included.
     #[serde(deserialize_with = "de::sts_timeout")]
     pub sts_timeout: Duration,
@@ -52,8 +55,9 @@ pub struct Settings {
     pub catalog_max_age: Duration,
 }
 
-/// `prompt_format`, parsed: text with `{name}` (the identity, `-` when none is active) and at most
-/// one `{left}` (the time the credentials have left). `{{` and `}}` are literal braces.
+/// `prompt_format`, parsed: text with `{name}` (the identity, `-` when none is active), at most
+/// one `{left}` (the time the credentials have left) and `{region}` (the region exported for
+/// the identity). `{{` and `}}` are literal braces.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PromptFormat(pub Vec<Piece>);
 
@@ -62,6 +66,7 @@ pub enum Piece {
     Text(String),
     Name,
     Left,
+    Region,
 }
 
 impl Default for PromptFormat {
@@ -87,9 +92,11 @@ impl PromptFormat {
                 (Some(Piece::Name), 6)
             } else if rest.starts_with("{left}") {
                 (Some(Piece::Left), 6)
+            } else if rest.starts_with("{region}") {
+                (Some(Piece::Region), 8)
             } else if ch == '{' || ch == '}' {
                 bail!(
-                    "`{text}` has a stray `{ch}`: the placeholders are {{name}} and {{left}}, \
+                    "`{text}` has a stray `{ch}`: the placeholders are {{name}}, {{left}} and {{region}}, \
                      and {{{{ or }}}} is a literal brace"
                 );
             } else if ch.is_control() {
@@ -128,6 +135,7 @@ impl Default for Settings {
         Settings {
             session_duration: Duration::from_secs(12 * 3600),
             refresh_margin: Duration::from_secs(5 * 60),
+            auto_refresh: true,
             sts_timeout: Duration::from_secs(15),
             prompt_format: PromptFormat::default(),
             keys_backend: None,

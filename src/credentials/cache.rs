@@ -24,6 +24,16 @@ const INIT_PREFIX: &str = "init-";
 /// How long a file aws-as keeps one of per shell text or per config stays unused before it goes.
 pub const UNUSED: std::time::Duration = std::time::Duration::from_secs(7 * 86400);
 /// The extensions of the files `script` writes.
+/// The renewal files: `renew-PID`.
+const RENEW_PREFIX: &str = "renew-";
+const RENEW_UNUSED: std::time::Duration = std::time::Duration::from_secs(86400);
+
+fn renewal_file(name: &str) -> bool {
+    name.strip_prefix(RENEW_PREFIX).is_some_and(|pid| {
+        !pid.is_empty() && pid.len() <= 10 && pid.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
 const SCRIPT_EXTENSIONS: &[&str] = &["bash", "zsh", "sh"];
 
 /// The largest entry aws-as writes is well under this (a session token is at most 16 KiB; a
@@ -308,6 +318,17 @@ impl Cache {
         Ok(path)
     }
 
+    /// Write `text` as file `renew-PID`, where the prompt of shell PID picks up what its
+    /// background renewal got (see `cmd::renew`). Such files of shells gone for a day are
+    /// removed when a new one is written: they hold credentials, as the entries do.
+    pub fn renewal(&self, pid: u32, text: &str) -> Result<()> {
+        let dir = self.created()?;
+        let name = format!("{RENEW_PREFIX}{pid}");
+        dir.write(&name, text.as_bytes())?;
+        dir.remove_unused(&name, renewal_file, RENEW_UNUSED);
+        Ok(())
+    }
+
     /// Remove aws-as's cached credentials, remembered MFA devices and failure records: every
     /// one, or only those of profile `name`. Temporary files left by an aws-as that was killed
     /// while writing go too (they may hold credentials). Lock files stay: another process may be
@@ -325,7 +346,7 @@ impl Cache {
                 let v: serde_json::Value = serde_json::from_slice(&bytes?).ok()?;
                 v["profile"].as_str().map(str::to_owned)
             };
-            let remove = if file.starts_with(TMP_PREFIX) {
+            let remove = if file.starts_with(TMP_PREFIX) || renewal_file(&file) {
                 true
             } else if ours(&file, &["json", "mfa"]).is_some() {
                 match name {

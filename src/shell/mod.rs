@@ -6,14 +6,15 @@ mod fish;
 pub mod identity;
 mod posix;
 pub mod prompt;
+pub mod region;
 
-pub use prompt::{Label, Live, label};
+pub use prompt::{Label, Live, Shown, label, stale_label};
 
 use anyhow::{Result, bail};
 
 /// The variables aws-as manages, in the order the shell files save and restore them. The static
 /// shell files carry the same list; a test keeps them in step.
-pub const MANAGED: [Var; 10] = [
+pub const MANAGED: [Var; 12] = [
     Var::AccessKeyId,
     Var::SecretAccessKey,
     Var::SessionToken,
@@ -24,6 +25,8 @@ pub const MANAGED: [Var; 10] = [
     Var::DefaultRegion,
     Var::Profile,
     Var::DefaultProfile,
+    Var::AsRegion,
+    Var::AsRegionSet,
 ];
 
 /// A variable name: a validated constant, never user data, so it is never quoted.
@@ -39,6 +42,11 @@ pub enum Var {
     DefaultRegion,
     Profile,
     DefaultProfile,
+    /// The region exported for the active identity, for prompt tools and `status`.
+    AsRegion,
+    /// What aws-as last wrote to AWS_REGION and AWS_DEFAULT_REGION (see `region`), so that the
+    /// next switch can tell a region the user set by hand.
+    AsRegionSet,
 }
 
 impl Var {
@@ -54,6 +62,8 @@ impl Var {
             Var::DefaultRegion => "AWS_DEFAULT_REGION",
             Var::Profile => "AWS_PROFILE",
             Var::DefaultProfile => "AWS_DEFAULT_PROFILE",
+            Var::AsRegion => "AWS_AS_REGION",
+            Var::AsRegionSet => "AWS_AS_REGION_SET",
         }
     }
 }
@@ -99,10 +109,21 @@ pub enum Stmt {
     Delegate,
     /// Show this label in front of the prompt.
     Label(Label),
+    /// Renew the identity's credentials from the prompt once this time (Unix seconds) has come,
+    /// writing the result in this directory; or, with none, don't. Only the shells that read
+    /// the clock without a process act on it.
+    Renewal(Option<Renewal>),
     /// Activate the integration whose functions the shell has just read, with this label for the
     /// identity the shell has now (`identity` says whether there is one): the last statement of
     /// what activation evaluates.
     Activate { label: Label, identity: bool },
+}
+
+/// When and where the prompt renews the active identity's credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Renewal {
+    pub due: i64,
+    pub dir: String,
 }
 
 /// A shell dialect aws-as renders for. dash, ksh93 and mksh share one POSIX file (`Sh`); tcsh
@@ -222,6 +243,12 @@ trait Syntax {
     fn label(label: &Label) -> Result<String> {
         Ok(format!("__aws_as_label{}\n", Self::label_args(label)?))
     }
+    /// `__aws_as_due DUE DIR`, or `__aws_as_due` for none: only the shells that renew at the
+    /// prompt have it.
+    fn renewal(renewal: Option<&Renewal>) -> Result<String> {
+        let _ = renewal;
+        Ok(String::new())
+    }
     /// Activate with the label: `__aws_as_activate FIXED [HEAD EXPIRES TAIL]`, then the function
     /// is removed (it runs once).
     fn activate(label: &Label, identity: bool) -> Result<String>;
@@ -250,6 +277,7 @@ fn render<S: Syntax>(stmts: &[Stmt]) -> Result<String> {
             Stmt::Restore(var) => out.push_str(&S::restore(*var)),
             Stmt::Delegate => out.push_str(S::delegate()),
             Stmt::Label(label) => out.push_str(&S::label(label)?),
+            Stmt::Renewal(renewal) => out.push_str(&S::renewal(renewal.as_ref())?),
             Stmt::Activate { label, identity } => out.push_str(&S::activate(label, *identity)?),
         }
     }

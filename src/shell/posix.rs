@@ -39,6 +39,12 @@ impl super::Syntax for Posix {
     fn delegate() -> &'static str {
         "__aws_as_run \"$@\"\n"
     }
+    fn renewal(renewal: Option<&super::Renewal>) -> Result<String> {
+        Ok(match renewal {
+            Some(r) => format!("__aws_as_due {} {}\n", r.due, quote(&r.dir)?),
+            None => "__aws_as_due\n".to_string(),
+        })
+    }
     fn activate(label: &Label, _identity: bool) -> Result<String> {
         Ok(format!(
             "__aws_as_activate{}\nunset -f __aws_as_activate\n",

@@ -23,27 +23,59 @@ pub struct Live {
     pub tail: String,
 }
 
-/// The label for `identity` (its name and, when known, its expiry), or for no identity.
-pub fn label(format: &PromptFormat, identity: Option<(&str, Option<i64>)>) -> Label {
-    let (name, expires) = match identity {
-        Some((name, expires)) => (printable(name), expires),
-        None => ("-".to_string(), None),
+/// Who the label is for: the identity's name, its expiry when known, and the region exported
+/// for it when there is one.
+#[derive(Debug, Clone, Copy)]
+pub struct Shown<'a> {
+    pub name: &'a str,
+    pub expires: Option<i64>,
+    pub region: Option<&'a str>,
+}
+
+impl<'a> Shown<'a> {
+    /// The identity a shell has, as its variables say.
+    pub fn from_env(env: &'a crate::env::Env) -> Option<Shown<'a>> {
+        Some(Shown {
+            name: env.identity()?,
+            expires: env.expiration(),
+            region: env.get(crate::env::EnvVars::AWS_AS_REGION),
+        })
+    }
+}
+
+/// The label for `identity`, or for no identity.
+pub fn label(format: &PromptFormat, identity: Option<Shown>) -> Label {
+    let (name, expires, region) = match identity {
+        Some(who) => (printable(who.name), who.expires, who.region.map(printable)),
+        None => ("-".to_string(), None, None),
     };
     let mut head = String::new();
     let mut tail = String::new();
     let mut fixed = String::new();
     let mut seen_left = false;
+    // Nothing to show: drop the space that would have led into it, so that `({name} {left}) `
+    // reads `(-) `.
+    let drop_space = |fixed: &mut String, part: &mut String| {
+        fixed.truncate(fixed.trim_end().len());
+        part.truncate(part.trim_end().len());
+    };
     for piece in &format.0 {
         let text = match piece {
             Piece::Text(t) => t.clone(),
             Piece::Name => name.clone(),
+            Piece::Region => match &region {
+                Some(r) => r.clone(),
+                None => {
+                    let part = if seen_left { &mut tail } else { &mut head };
+                    drop_space(&mut fixed, part);
+                    continue;
+                }
+            },
             Piece::Left => {
                 seen_left = true;
                 match expires {
                     Some(at) => fixed.push_str(&format!("until {}", clock(at))),
-                    // Nothing to count: drop the space that would have led into it, so that
-                    // `({name} {left}) ` reads `(-) `.
-                    None => fixed.truncate(fixed.trim_end().len()),
+                    None => drop_space(&mut fixed, &mut head),
                 }
                 continue;
             }
@@ -64,6 +96,31 @@ pub fn label(format: &PromptFormat, identity: Option<(&str, Option<i64>)>) -> La
         _ => None,
     };
     Label { fixed, live }
+}
+
+/// The label for an identity whose renewal needs an MFA code: the format with the time left
+/// after the name when it doesn't show it already, so that the prompt says the identity has
+/// expired or is about to (`(dev 3m) `, `(dev expired) `, or `(dev until 14:32) ` where the
+/// shell can't count).
+pub fn stale_label(format: &PromptFormat, who: Shown) -> Label {
+    if format.0.contains(&Piece::Left) {
+        return label(format, Some(who));
+    }
+    let mut pieces = Vec::with_capacity(format.0.len() + 2);
+    let mut placed = false;
+    for piece in &format.0 {
+        pieces.push(piece.clone());
+        if *piece == Piece::Name && !placed {
+            pieces.push(Piece::Text(" ".into()));
+            pieces.push(Piece::Left);
+            placed = true;
+        }
+    }
+    if !placed {
+        pieces.insert(0, Piece::Left);
+        pieces.insert(1, Piece::Text(" ".into()));
+    }
+    label(&PromptFormat(pieces), Some(who))
 }
 
 /// The expiry as the local wall-clock time, `14:32`.
@@ -90,17 +147,20 @@ mod tests {
     #[test]
     fn default_format() {
         let f = PromptFormat::default();
-        let l = label(&f, Some(("dev", Some(2_000_000_000))));
+        let l = label(&f, Some(who("dev", Some(2_000_000_000), None)));
         assert_eq!(l.fixed, "(dev) ");
         assert_eq!(l.live, None);
         assert_eq!(label(&f, None).fixed, "(-) ");
-        assert_eq!(label(&f, Some(("a\u{1b}[2J\nb", None))).fixed, "(a?[2J?b) ");
+        assert_eq!(
+            label(&f, Some(who("a\u{1b}[2J\nb", None, None))).fixed,
+            "(a?[2J?b) "
+        );
     }
 
     #[test]
     fn time_left() {
         let f = PromptFormat::parse("({name} {left}) ").unwrap();
-        let l = label(&f, Some(("dev", Some(2_000_000_000))));
+        let l = label(&f, Some(who("dev", Some(2_000_000_000), None)));
         assert!(l.fixed.starts_with("(dev until ") && l.fixed.ends_with(") "));
         assert_eq!(
             l.live,
@@ -111,6 +171,44 @@ mod tests {
             })
         );
         assert_eq!(label(&f, None).fixed, "(-) ");
-        assert_eq!(label(&f, Some(("dev", None))).fixed, "(dev) ");
+        assert_eq!(label(&f, Some(who("dev", None, None))).fixed, "(dev) ");
+    }
+
+    #[test]
+    fn region() {
+        let f = PromptFormat::parse("({name} {region} {left}) ").unwrap();
+        let l = label(&f, Some(who("dev", Some(2_000_000_000), Some("eu-west-1"))));
+        assert_eq!(l.live.as_ref().unwrap().head, "(dev eu-west-1 ");
+        let l = label(&f, Some(who("dev", Some(2_000_000_000), None)));
+        assert_eq!(l.live.as_ref().unwrap().head, "(dev ");
+        let f = PromptFormat::parse("({name} {region}) ").unwrap();
+        assert_eq!(label(&f, Some(who("dev", None, None))).fixed, "(dev) ");
+        assert_eq!(label(&f, None).fixed, "(-) ");
+        assert_eq!(
+            label(&f, Some(who("dev", None, Some("us-east-1\u{7}")))).fixed,
+            "(dev us-east-1?) "
+        );
+    }
+
+    #[test]
+    fn stale() {
+        let l = stale_label(
+            &PromptFormat::default(),
+            who("dev", Some(2_000_000_000), None),
+        );
+        assert!(l.fixed.starts_with("(dev until "), "{}", l.fixed);
+        let live = l.live.unwrap();
+        assert_eq!((live.head.as_str(), live.tail.as_str()), ("(dev ", ") "));
+        let f = PromptFormat::parse("[{left}] {name}: ").unwrap();
+        let l = stale_label(&f, who("dev", Some(2_000_000_000), None));
+        assert_eq!(l, label(&f, Some(who("dev", Some(2_000_000_000), None))));
+    }
+
+    fn who<'a>(name: &'a str, expires: Option<i64>, region: Option<&'static str>) -> Shown<'a> {
+        Shown {
+            name,
+            expires,
+            region,
+        }
     }
 }
