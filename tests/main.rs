@@ -25,6 +25,7 @@ mod login;
 mod prompt;
 mod quoting;
 mod region;
+mod renewal;
 mod robustness;
 mod shells;
 mod sts;

@@ -128,7 +128,10 @@ fn rules(name: &str) {
     assert_eq!(status["region"], "sa-east-1", "{name}");
 
     // A region that is not one is refused, and nothing changes.
-    let out = term.output_of(&format!("aws-as region no_such; echo rc={}", shell.status()));
+    let out = term.output_of(&format!(
+        "aws-as region no_such; echo rc={}",
+        shell.status()
+    ));
     assert!(
         out.contains("is not a region name") && out.lines().any(|l| l == "rc=1"),
         "{name}: {out}"
