@@ -142,6 +142,41 @@ fn refresh_and_duration() {
 }
 
 #[test]
+fn min_left_renews_what_has_less_left_and_fails_when_the_new_ones_fall_short() {
+    let Some(moto) = Moto::start() else { return };
+    let home = Home::standard();
+    let first = json(&export(&home, &moto, "dev", &["--mfa-code", "123456"]));
+
+    // An hour left is more than 50 minutes: the cache serves it.
+    moto.reset();
+    let same = json(&export(&home, &moto, "dev", &["--min-left", "50m"]));
+    assert_eq!(same["AccessKeyId"], first["AccessKeyId"]);
+    assert!(moto.requests().is_empty());
+
+    // Two hours: the role is assumed again (on the cached MFA session), and since a role's
+    // default hour is still short of that, the command fails and says what to ask for.
+    let out = export(&home, &moto, "dev", &["--min-left", "2h"]);
+    assert_clean_failure(&out, "less than --min-left 2h");
+    assert!(stderr(&out).contains("--duration"), "{}", stderr(&out));
+    let actions: Vec<String> = moto.requests().into_iter().map(|r| r.action).collect();
+    assert_eq!(actions, ["AssumeRole"]);
+
+    // With a longer duration it holds.
+    moto.reset();
+    let long = json(&export(
+        &home,
+        &moto,
+        "dev",
+        &["--min-left", "2h", "--duration", "3h"],
+    ));
+    assert_ne!(long["AccessKeyId"], first["AccessKeyId"]);
+    assert_eq!(moto.requests()[0].params["DurationSeconds"], "10800");
+
+    let out = home.run(&moto.url(), &["export", "dev", "--min-left", "40h"]);
+    assert_clean_failure(&out, "too long");
+}
+
+#[test]
 fn mfa_process_supplies_the_code_and_missing_sources_fail_clearly() {
     let Some(moto) = Moto::start() else { return };
     let config = CONFIG.replace(
