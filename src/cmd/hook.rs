@@ -5,7 +5,6 @@
 
 use crate::cli::{self, Command, ObtainArgs};
 use crate::context::Context;
-use crate::credentials::Credentials;
 use crate::shell::Renewal;
 use crate::shell::Shell;
 use crate::shell::identity;
@@ -80,23 +79,21 @@ fn switch(ctx: &Context, name: &str, obtain: &ObtainArgs) -> Result<Vec<Stmt>> {
         SwitchTo {
             format: &settings.prompt_format,
             asked_region: obtain.region.as_deref(),
-            renewal: renewal(ctx, &creds),
+            renewal: renewal(ctx, creds.expires()),
         },
     ))
 }
 
-/// When the prompt renews these credentials, if it does: `refresh_margin` before they expire,
-/// with the result written in the cache directory.
-pub(crate) fn renewal(ctx: &Context, creds: &Credentials) -> Option<Renewal> {
+/// When the prompt renews credentials that expire at `expires`, if it does: `refresh_margin`
+/// before, with the result written in the cache directory.
+pub(crate) fn renewal(ctx: &Context, expires: i64) -> Option<Renewal> {
     let settings = ctx.settings().ok()?;
     if !settings.auto_refresh {
         return None;
     }
     let dir = ctx.cache().ok()?.private().ok()?;
     Some(Renewal {
-        due: creds
-            .expires()
-            .saturating_sub(settings.refresh_margin.as_secs() as i64),
+        due: expires.saturating_sub(settings.refresh_margin.as_secs() as i64),
         dir: dir.path().to_str()?.to_string(),
     })
 }

@@ -40,14 +40,19 @@ fn integration(ctx: &Context, dialect: Dialect) -> Result<String> {
     let env = ctx.env();
     let identity = env.identity();
     let label = label(&format, Shown::from_env(env));
-    Ok(format!(
-        "{}{}",
-        dialect.script(),
-        dialect.render(&[Stmt::Activate {
-            label,
-            identity: identity.is_some()
-        }])?
-    ))
+    let mut stmts = vec![Stmt::Activate {
+        label,
+        identity: identity.is_some(),
+    }];
+    // An identity inherited from the parent shell is renewed at the prompt as one switched to
+    // here would be (settings that can't be read mean no renewal, not a failed activation).
+    if identity.is_some()
+        && let Some(expires) = env.expiration()
+        && let Some(renewal) = super::hook::renewal(ctx, expires)
+    {
+        stmts.push(Stmt::Renewal(Some(renewal)));
+    }
+    Ok(format!("{}{}", dialect.script(), dialect.render(&stmts)?))
 }
 
 /// `. 'PATH'`, for a file holding `text`.
