@@ -193,7 +193,7 @@ __aws_as_renew() {
 # disk, and no process starts. New credentials replace the old and set the next due time; a
 # renewal that needs an MFA code changes only the label, to one that shows the time left.
 __aws_as_renewed() {
-    local n st id ex a s t iso exp due f h x tl
+    local n='' st='' id='' ex='' a='' s='' t='' iso='' exp='' due='' f='' h='' x='' tl=''
     [ -f "$_AWS_AS_RFILE" ] || return 0
     {
         IFS= read -r n

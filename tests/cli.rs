@@ -193,6 +193,31 @@ fn init_prints_one_line_and_the_script() {
         stdout(&home.run("http://127.0.0.1:9", &["init", "tcsh"])),
         csh
     );
+    // An identity inherited from the parent shell: the prompt renews it refresh_margin (5m)
+    // before it expires, and `auto_refresh = false` leaves that out.
+    let inherited = [
+        ("AWS_AS_IDENTITY", "dev"),
+        ("AWS_AS_EXPIRATION", "2000000000"),
+        ("AWS_AS_REGION", "eu-west-1"),
+    ];
+    let script = stdout(&home.run_env(
+        "http://127.0.0.1:9",
+        &["init", "bash", "--script"],
+        &inherited,
+    ));
+    let due = format!(
+        "\n__aws_as_due 1999999700 '{}'\n",
+        std::fs::canonicalize(home.cache_dir()).unwrap().display()
+    );
+    assert!(script.ends_with(&due), "{}", &script[script.len() - 300..]);
+    assert!(script.contains("__aws_as_activate '(dev) '"));
+    home.settings("auto_refresh = false\n");
+    let script = stdout(&home.run_env(
+        "http://127.0.0.1:9",
+        &["init", "bash", "--script"],
+        &inherited,
+    ));
+    assert!(script.ends_with("unset -f __aws_as_activate\n"));
 }
 
 #[test]
