@@ -57,6 +57,18 @@ fn session(name: &str, settings: &str) -> Option<Session> {
     })
 }
 
+/// A session switched to `fast`, and its access key.
+fn switched(name: &str, settings: &str) -> Option<(Session, String)> {
+    let s = session(name, settings)?;
+    assert_eq!(
+        s.term.run("aws-as fast --mfa-code 123456"),
+        "(fast) my$",
+        "{name}"
+    );
+    let first = key(&s.term);
+    Some((s, first))
+}
+
 fn key(term: &Term) -> String {
     term.env("key")
         .get("AWS_ACCESS_KEY_ID")
@@ -82,15 +94,9 @@ fn prompts_until(term: &Term, secs: u64, what: &str, done: impl Fn(&Term, &str) 
 }
 
 fn renews(name: &str) {
-    let Some(s) = session(name, SETTINGS) else {
+    let Some((s, first)) = switched(name, SETTINGS) else {
         return;
     };
-    assert_eq!(
-        s.term.run("aws-as fast --mfa-code 123456"),
-        "(fast) my$",
-        "{name}"
-    );
-    let first = key(&s.term);
     s.moto.reset();
     prompts_until(&s.term, 90, "renewal", |t, _| key(t) != first);
     let env = s.term.env("renewed");
@@ -139,15 +145,9 @@ fn renewals() -> Vec<String> {
 }
 
 fn hung_endpoint(name: &str) {
-    let Some(s) = session(name, &format!("{SETTINGS}sts_timeout = \"60s\"\n")) else {
+    let Some((s, first)) = switched(name, &format!("{SETTINGS}sts_timeout = \"60s\"\n")) else {
         return;
     };
-    assert_eq!(
-        s.term.run("aws-as fast --mfa-code 123456"),
-        "(fast) my$",
-        "{name}"
-    );
-    let first = key(&s.term);
     s.hang.store(true, Ordering::SeqCst);
     // Prompts keep coming back while the renewal waits on the endpoint that never answers: the
     // renewal is still running (held by the endpoint) after a prompt has returned.
@@ -155,11 +155,13 @@ fn hung_endpoint(name: &str) {
         s.held.load(Ordering::SeqCst) > 0
     });
     assert_eq!(s.term.run("true"), "(fast) my$", "{name}");
+    // This shell's renewal (its PID is in the arguments) is still waiting.
+    let pid = s.term.output_of("echo $$").trim().to_string();
     let running = renewals();
     assert!(
         running
             .iter()
-            .any(|l| l.contains(&format!("__renew {}", dialect(name)))),
+            .any(|l| l.contains(&format!("__renew {} {pid} ", dialect(name)))),
         "{name}: {running:?}"
     );
     assert_eq!(key(&s.term), first, "{name}");
@@ -177,15 +179,9 @@ fn dialect(name: &str) -> &'static str {
 }
 
 fn off(name: &str) {
-    let Some(s) = session(name, &format!("{SETTINGS}auto_refresh = false\n")) else {
+    let Some((s, first)) = switched(name, &format!("{SETTINGS}auto_refresh = false\n")) else {
         return;
     };
-    assert_eq!(
-        s.term.run("aws-as fast --mfa-code 123456"),
-        "(fast) my$",
-        "{name}"
-    );
-    let first = key(&s.term);
     s.moto.reset();
     assert_eq!(s.term.var("_AWS_AS_DUE"), None, "{name}");
     // Past the due time, prompts renew nothing.
@@ -200,14 +196,9 @@ fn off(name: &str) {
 /// The MFA session lasts as long as the role (session_duration 15m), so renewing the role needs
 /// a new session, and so a code.
 fn needs_code(name: &str) {
-    let Some(s) = session(name, &format!("{SETTINGS}session_duration = \"15m\"\n")) else {
+    let Some((s, _)) = switched(name, &format!("{SETTINGS}session_duration = \"15m\"\n")) else {
         return;
     };
-    assert_eq!(
-        s.term.run("aws-as fast --mfa-code 123456"),
-        "(fast) my$",
-        "{name}"
-    );
     let env = s.term.env("fast");
     s.moto.reset();
     // The label turns to one with the time left; nothing else changes.
