@@ -468,7 +468,10 @@ def scenario_prompt(raw):
         "deactivates with `--keep-creds` after it: same shell and credentials, prompt as before "
         f"activation), so the difference to that row, divided by {renders}, is what aws-as adds "
         "to one prompt. *(dev)* is the default `prompt_format`; *(dev 59m)* is "
-        "`({name} {left}) `, counting the time left down on every prompt. *Forks / execs* are "
+        "`({name} {left}) `, counting the time left down on every prompt. Both have "
+        "`auto_refresh` on (the default): every prompt also checks whether the credentials are "
+        "due for renewal (they are not: they have about an hour left, and renewal starts 5 "
+        "minutes before expiry). *Forks / execs* are "
         "what strace saw the prompts start: the same command run with 0 prompts is subtracted, so "
         "the setup does not count; the benchmark stops if aws-as's rows start anything.")
 
