@@ -257,3 +257,70 @@ fn auto_refresh_off() {
     off("bash");
     off("zsh");
 }
+
+/// What the renewal writes is read back as data: values full of shell syntax (a hostile STS
+/// answer's secret may hold any printable character) come out byte for byte and run nothing, in
+/// each shell that renews, through the same reader the prompt uses.
+#[test]
+fn the_renewal_file_is_read_as_data() {
+    let secret = r#"s$(touch PWNED1)`touch PWNED2`'"\$HOME;touch PWNED3|&"#;
+    let token = "t$(touch${IFS}PWNED4)";
+    let label = "(dev) $(touch PWNED5) ";
+    for (program, dialect) in [
+        ("bash", "bash"),
+        ("zsh", "zsh"),
+        ("ksh93", "sh"),
+        ("mksh", "sh"),
+    ] {
+        if !require(program) {
+            continue;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("renew-1");
+        std::fs::write(
+            &file,
+            format!(
+                "42\nok\ndev\n2000000000\nASIAHOSTILE\n{secret}\n{token}\n2033-05-18T03:48:20Z\n2000000900\n1999999600\n{label}\n\n\n\n"
+            ),
+        )
+        .unwrap();
+        let script = format!(
+            "eval \"$(command aws-as init {dialect} --script)\"\n\
+             export AWS_AS_IDENTITY=dev AWS_AS_EXPIRATION=2000000000\n\
+             _AWS_AS_RFILE='{}'; _AWS_AS_RNONCE=42\n\
+             __aws_as_renewed\n\
+             printf '%s\\n' \"$AWS_ACCESS_KEY_ID\" \"$AWS_SECRET_ACCESS_KEY\" \"$AWS_SESSION_TOKEN\" \"$AWS_AS_EXPIRATION\" \"$_AWS_AS_DUE\" \"${{_AWS_AS_RNONCE-none}}\"\n",
+            file.display()
+        );
+        let out = std::process::Command::new(program)
+            .arg("-c")
+            .arg(&script)
+            .current_dir(dir.path())
+            .env_clear()
+            .env("PATH", path_with_bin())
+            .env("HOME", dir.path())
+            .output()
+            .unwrap();
+        let text = stdout(&out);
+        assert_eq!(
+            text.lines().collect::<Vec<_>>(),
+            [
+                "ASIAHOSTILE",
+                secret,
+                token,
+                "2000000900",
+                "1999999600",
+                "none"
+            ],
+            "{program}: {}",
+            stderr(&out)
+        );
+        let pwned: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("PWNED"))
+            .collect();
+        assert!(pwned.is_empty(), "{program}: {pwned:?}");
+    }
+}
