@@ -17,11 +17,20 @@ pub fn credential_vars(chain: &Chain, creds: &Credentials) -> Vec<(Var, String)>
             crate::util::iso8601(creds.expires()).unwrap_or_default(),
         ),
     ];
-    if let Some(region) = &chain.region {
-        vars.push((Var::Region, region.clone()));
-        vars.push((Var::DefaultRegion, region.clone()));
-    }
+    vars.extend(region_vars(chain));
     vars
+}
+
+/// The region variables, when the chain names a region: part of `credential_vars`, and alone
+/// for `exec --server`, whose command gets no credentials in its environment.
+pub fn region_vars(chain: &Chain) -> Vec<(Var, String)> {
+    match &chain.region {
+        Some(region) => vec![
+            (Var::Region, region.clone()),
+            (Var::DefaultRegion, region.clone()),
+        ],
+        None => Vec::new(),
+    }
 }
 
 /// The shell after a switch to `chain`'s identity.
