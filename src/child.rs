@@ -11,7 +11,7 @@
 //! ended it, by that same signal (with core dumps still off: aws-as's memory holds secrets).
 
 use std::io;
-use std::os::unix::process::ExitStatusExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, Command, ExitStatus};
 use std::sync::atomic::{AtomicI32, Ordering};
 
@@ -71,13 +71,24 @@ impl Blocked {
     }
 
     /// Start `cmd`, and a thread that waits for it and gives its end to `on_exit`; then let the
-    /// signals in. std resets the signal mask in the child before exec, and exec resets the
-    /// handlers, so the command starts with neither.
+    /// signals in. The child puts the signal mask back before exec (a blocked mask is
+    /// inherited across exec; std does not reset it), and exec resets the handlers, so the
+    /// command starts with neither.
+    #[allow(unsafe_code)]
     pub fn spawn(
         self,
         cmd: &mut Command,
         on_exit: impl FnOnce(io::Result<ExitStatus>) + Send + 'static,
     ) -> io::Result<()> {
+        let old = self.old;
+        // SAFETY: the closure runs in the forked child before exec, and only calls sigprocmask,
+        // which is async-signal-safe, with a mask copied before the fork.
+        unsafe {
+            cmd.pre_exec(move || {
+                libc::sigprocmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+                Ok(())
+            })
+        };
         let started = cmd.spawn().and_then(|child| {
             let pid = i32::try_from(child.id()).map_err(io::Error::other)?;
             CHILD.store(pid, Ordering::SeqCst);

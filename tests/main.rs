@@ -25,6 +25,7 @@ mod login;
 mod prompt;
 mod quoting;
 mod robustness;
+mod server;
 mod shells;
 mod sts;
 mod trust;
