@@ -431,3 +431,111 @@ fn a_renewal_that_needs_a_code_says_so_once_and_serves_what_it_has() {
     assert_eq!(moto.count("GetSessionToken"), 2);
     assert!(finish(&home, child).success(), "{}", stderr_of(&home));
 }
+
+#[test]
+fn twenty_clients_at_a_due_renewal_make_one_call() {
+    let Some(moto) = Moto::start() else { return };
+    let home = home();
+    home.settings("refresh_margin = \"14m50s\"\n");
+    let mut child = start(
+        &home,
+        &moto,
+        &["exec", "--server", "short", "--", "sh", "-c", WAIT_FOR_DONE],
+    );
+    let (url, token) = endpoint(&home, &mut child);
+    let first = get(&url, &token);
+    assert_eq!(moto.count("AssumeRole"), 1);
+    // Wait until the credentials are due, as their expiry says (not for a fixed time).
+    let expiry = chrono::DateTime::parse_from_rfc3339(first["Expiration"].as_str().unwrap())
+        .unwrap()
+        .timestamp();
+    let due = expiry - (14 * 60 + 50);
+    while chrono::Utc::now().timestamp() <= due {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(20));
+    let clients: Vec<_> = (0..20)
+        .map(|_| {
+            let (url, token, barrier) = (url.clone(), token.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                get(&url, &token)["AccessKeyId"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+        })
+        .collect();
+    let keys: Vec<String> = clients.into_iter().map(|c| c.join().unwrap()).collect();
+    assert!(keys.iter().all(|k| *k == keys[0]), "{keys:?}");
+    assert_ne!(keys[0], first["AccessKeyId"].as_str().unwrap());
+    assert_eq!(moto.count("AssumeRole"), 2, "one renewal for the twenty");
+    assert!(finish(&home, child).success(), "{}", stderr_of(&home));
+}
+
+#[test]
+fn ctrl_c_at_the_terminal_reaches_the_command_once() {
+    let Some(moto) = Moto::start() else { return };
+    if !require("tmux") {
+        return;
+    }
+    let home = home();
+    // aws-as is the pane's program: the terminal's Ctrl-C goes to it and to the command, which
+    // share its process group. The command takes its SIGINTs one by one and writes down who
+    // sent each (si_code 128 is SI_KERNEL, the terminal's; 0 is SI_USER, with the sender's pid).
+    let script = r#"
+import os, signal
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+open("pid", "w").write(str(os.getppid()))
+while not os.path.exists("done"):
+    info = signal.sigtimedwait({signal.SIGINT}, 0.1)
+    if info:
+        with open("ints", "a") as f:
+            f.write(f"{info.si_code} {info.si_pid}\n")
+"#;
+    let (bin, py) = (bin(), python());
+    let env = [
+        ("HOME", home.path().display().to_string()),
+        ("PATH", path_with_bin()),
+        ("AWS_ENDPOINT_URL", moto.url()),
+    ];
+    let argv = [
+        bin.to_str().unwrap(),
+        "exec",
+        "--server",
+        "hour",
+        "--",
+        py.to_str().unwrap(),
+        "-c",
+        script,
+    ];
+    let term = term::Term::start(&argv, &env, home.path());
+    let pid = wait_for_pid(&home.path().join("pid"), 60);
+    let ints = || read(&home.path().join("ints"));
+    term.keys("C-c");
+    wait(|| ints().lines().count() >= 1);
+    // A SIGINT that a process sends to aws-as is passed on, by aws-as.
+    let sent = Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    wait(|| ints().lines().count() >= 2);
+    std::fs::write(home.path().join("done"), "").unwrap();
+    // aws-as ends with the command: its pid goes.
+    wait(|| !Path::new(&format!("/proc/{pid}")).exists());
+    assert_eq!(
+        ints(),
+        format!("128 0\n0 {pid}\n"),
+        "the terminal's, then the one passed on"
+    );
+}
+
+/// Wait until `cond` holds; panics after a minute.
+fn wait(cond: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
