@@ -100,11 +100,17 @@ pub enum Command {
     /// Run a command with an identity's credentials in its environment
     #[command(
         after_help = "Without CMD, starts $SHELL. CMD's exit status is aws-as's exit status.\n\
-        Example: aws-as exec prod -- terraform plan"
+        Example: aws-as exec prod -- terraform plan\n\
+        With --server, aws-as stays CMD's parent, serves the credentials on 127.0.0.1 and\n\
+        forwards signals to CMD: aws-as exec --server prod -- terraform apply"
     )]
     Exec {
         #[arg(value_name = "NAME", allow_hyphen_values = true, add = profile())]
         name: String,
+        /// Give CMD no keys but a credential endpoint on loopback (the ECS container protocol,
+        /// which every AWS SDK and the AWS CLI read), which renews them while CMD runs
+        #[arg(long)]
+        server: bool,
         /// The command and its arguments, after `--`
         #[arg(
             value_name = "CMD",
@@ -411,9 +417,14 @@ mod tests {
             .unwrap()
             .command
         {
-            Some(Command::Exec { name, command }) => {
+            Some(Command::Exec {
+                name,
+                command,
+                server,
+            }) => {
                 assert_eq!(name, "dev");
                 assert_eq!(command, ["aws", "--debug", "sts"]);
+                assert!(!server);
             }
             other => panic!("{other:?}"),
         }
@@ -430,6 +441,31 @@ mod tests {
         }
         match p(&["exec", "dev", "aws", "--debug"]).unwrap().command {
             Some(Command::Exec { command, .. }) => assert_eq!(command, ["aws", "--debug"]),
+            other => panic!("{other:?}"),
+        }
+        // --server is exec's own flag, before `--`; after it, it is CMD's.
+        match p(&["exec", "--server", "dev", "--", "aws", "--server"])
+            .unwrap()
+            .command
+        {
+            Some(Command::Exec {
+                name,
+                command,
+                server,
+            }) => {
+                assert_eq!(name, "dev");
+                assert_eq!(command, ["aws", "--server"]);
+                assert!(server);
+            }
+            other => panic!("{other:?}"),
+        }
+        match p(&["exec", "dev", "--server"]).unwrap().command {
+            Some(Command::Exec {
+                command, server, ..
+            }) => {
+                assert!(server);
+                assert!(command.is_empty());
+            }
             other => panic!("{other:?}"),
         }
         assert!(p(&["dev", "list"]).is_err());

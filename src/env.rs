@@ -26,6 +26,15 @@ impl EnvVars {
     pub const AWS_PROFILE: &str = "AWS_PROFILE";
     pub const AWS_DEFAULT_PROFILE: &str = "AWS_DEFAULT_PROFILE";
 
+    // ---- The ECS container credential protocol: written for `exec --server`'s command (the
+    // ---- endpoint and its token), and removed from it (what would point elsewhere).
+    pub const AWS_CONTAINER_CREDENTIALS_FULL_URI: &str = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
+    pub const AWS_CONTAINER_AUTHORIZATION_TOKEN: &str = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
+    pub const AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: &str =
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
+    pub const AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: &str =
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE";
+
     // ---- Where the AWS files and endpoints are: read as the SDKs read them.
     pub const AWS_CONFIG_FILE: &str = "AWS_CONFIG_FILE";
     pub const AWS_SHARED_CREDENTIALS_FILE: &str = "AWS_SHARED_CREDENTIALS_FILE";

@@ -6,6 +6,7 @@
 
 pub mod browser;
 pub mod catalog;
+pub mod child;
 pub mod cli;
 pub mod cmd;
 pub mod config;

@@ -288,6 +288,23 @@ pub fn restore_core_limit() {
     }
 }
 
+/// The core-file limit as it was before `no_core_dumps`, for a command aws-as starts and stays
+/// the parent of: set in the child only, between fork and exec, so that aws-as's own stays 0.
+#[allow(unsafe_code)]
+pub fn restore_core_limit_in(cmd: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    if let Some(lim) = CORE_LIMIT.get().copied() {
+        // SAFETY: the closure runs in the forked child before exec, and only calls setrlimit,
+        // which is async-signal-safe, with a value copied before the fork.
+        unsafe {
+            cmd.pre_exec(move || {
+                libc::setrlimit(libc::RLIMIT_CORE, &lim);
+                Ok(())
+            })
+        };
+    }
+}
+
 /// An error and its causes, each said once, as `a: b: c`: the SDK's errors repeat themselves down
 /// the chain ("an error occurred while loading credentials" twice), and their Debug form (which
 /// `DisplayErrorContext` adds) is no message.

@@ -27,6 +27,7 @@ mod quoting;
 mod region;
 mod renewal;
 mod robustness;
+mod server;
 mod shells;
 mod sts;
 mod trust;

@@ -42,7 +42,11 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Status { verify, json }) => status::run(ctx, verify, json),
         Some(Command::List { filter }) => list::run(ctx, filter.as_deref()),
         Some(Command::Catalog { action }) => catalog::run(ctx, action, &cli.obtain),
-        Some(Command::Exec { name, command }) => exec::run(ctx, &name, command, &cli.obtain),
+        Some(Command::Exec {
+            name,
+            command,
+            server,
+        }) => exec::run(ctx, &name, command, server, &cli.obtain),
         Some(Command::Export { name, format }) => export::run(ctx, &name, format, &cli.obtain),
         Some(Command::Login { name, open }) => login::run(ctx, &name, open, &cli.obtain),
         Some(Command::Completions { shell }) => completions::run(shell),

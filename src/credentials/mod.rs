@@ -5,6 +5,7 @@ pub mod cache;
 pub mod console;
 pub mod discovery;
 pub mod mfa;
+pub mod server;
 pub mod sso;
 
 use crate::config::chain::{Step, StepKind};

@@ -24,11 +24,20 @@ pub fn key_vars(creds: &Credentials) -> Vec<(Var, String)> {
 /// expiry, and the region when the chain names one.
 pub fn credential_vars(chain: &Chain, creds: &Credentials) -> Vec<(Var, String)> {
     let mut vars = key_vars(creds);
-    if let Some(region) = &chain.region {
-        vars.push((Var::Region, region.clone()));
-        vars.push((Var::DefaultRegion, region.clone()));
-    }
+    vars.extend(region_vars(chain));
     vars
+}
+
+/// The region variables, when the chain names a region: part of `credential_vars`, and alone
+/// for `exec --server`, whose command gets no credentials in its environment.
+pub fn region_vars(chain: &Chain) -> Vec<(Var, String)> {
+    match &chain.region {
+        Some(region) => vec![
+            (Var::Region, region.clone()),
+            (Var::DefaultRegion, region.clone()),
+        ],
+        None => Vec::new(),
+    }
 }
 
 /// What a switch is given beyond the identity: the prompt's format, the region the user asked
