@@ -118,6 +118,16 @@ pub fn parse_duration(text: &str) -> Result<Duration> {
     Ok(Duration::from_secs(total))
 }
 
+/// `14:32`: the local wall-clock time of `epoch`, as the prompt and messages show an expiry.
+/// `None` for a time the local clock can't name.
+pub fn clock_time(epoch: i64) -> Option<String> {
+    use chrono::TimeZone;
+    chrono::Local
+        .timestamp_opt(epoch, 0)
+        .single()
+        .map(|t| t.format("%H:%M").to_string())
+}
+
 /// `2026-11-21T08:00:00Z`: ISO 8601 in UTC, as AWS_CREDENTIAL_EXPIRATION and credential_process
 /// expect. `None` for a time no credentials can have (before 1970, or past 9999), never 1970.
 pub fn iso8601(epoch: i64) -> Option<String> {

@@ -385,7 +385,8 @@ impl<'a> Renewer<'a> {
             format!(
                 "the credentials of `{name}` need an MFA code to renew; run aws-as {name} in \
                  another shell (the ones served now last until {})",
-                clock(self.last.expires())
+                crate::util::clock_time(self.last.expires())
+                    .unwrap_or_else(|| "an unknown time".into())
             )
         } else {
             format!("could not renew the credentials of `{name}`: {err:#}")
@@ -394,15 +395,6 @@ impl<'a> Renewer<'a> {
             crate::util::warn(&text);
             self.reported = Some(text);
         }
-    }
-}
-
-/// `HH:MM` in local time.
-fn clock(epoch: i64) -> String {
-    use chrono::TimeZone;
-    match chrono::Local.timestamp_opt(epoch, 0).single() {
-        Some(t) => t.format("%H:%M").to_string(),
-        None => "an unknown time".to_string(),
     }
 }
 

@@ -74,7 +74,10 @@ pub fn label(format: &PromptFormat, identity: Option<Shown>) -> Label {
             Piece::Left => {
                 seen_left = true;
                 match expires {
-                    Some(at) => fixed.push_str(&format!("until {}", clock(at))),
+                    Some(at) => fixed.push_str(&format!(
+                        "until {}",
+                        crate::util::clock_time(at).unwrap_or_else(|| "?".into())
+                    )),
                     None => drop_space(&mut fixed, &mut head),
                 }
                 continue;
@@ -121,15 +124,6 @@ pub fn stale_label(format: &PromptFormat, who: Shown) -> Label {
         pieces.insert(1, Piece::Text(" ".into()));
     }
     label(&PromptFormat(pieces), Some(who))
-}
-
-/// The expiry as the local wall-clock time, `14:32`.
-fn clock(epoch: i64) -> String {
-    use chrono::TimeZone;
-    match chrono::Local.timestamp_opt(epoch, 0).single() {
-        Some(t) => t.format("%H:%M").to_string(),
-        None => "?".to_string(),
-    }
 }
 
 /// A name as the prompt may show it: control characters (escape sequences, newlines) become `?`,
