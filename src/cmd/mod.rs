@@ -156,7 +156,13 @@ pub(crate) fn credentials_for_chain(
         }
         chain.region = Some(region.clone());
     }
-    crate::credentials::discovery::settle(ctx, &mut chain, &req)?;
-    let creds = obtain(ctx, &chain, &req)?;
+    let creds = settled(ctx, &mut chain, &req)?;
     Ok((chain, creds))
+}
+
+/// The credentials for `chain` once its discovered parts (an MFA device found through IAM) are
+/// settled: what a switch and the prompt's renewal both do last.
+pub(crate) fn settled(ctx: &Context, chain: &mut Chain, req: &Request) -> Result<Credentials> {
+    crate::credentials::discovery::settle(ctx, chain, req)?;
+    obtain(ctx, chain, req)
 }

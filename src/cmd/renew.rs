@@ -15,7 +15,7 @@
 //! when it doesn't count down). Nothing goes to stdout; stderr goes nowhere the user sees.
 
 use crate::context::Context;
-use crate::credentials::{Request, mfa, obtain};
+use crate::credentials::{Request, mfa};
 use crate::shell::identity::key_vars;
 use crate::shell::{Label, Shell, Shown, label, stale_label};
 use anyhow::{Result, bail};
@@ -33,8 +33,7 @@ pub fn run(ctx: &Context, _shell: Shell, pid: u32, nonce: u64) -> Result<()> {
             unattended: true,
             ..Request::default()
         };
-        crate::credentials::discovery::settle(ctx, &mut chain, &req)?;
-        obtain(ctx, &chain, &req)
+        super::settled(ctx, &mut chain, &req)
     });
     let mut lines = vec![nonce.to_string()];
     match &got {
