@@ -127,6 +127,22 @@ fn output(home: &Home, moto: &Moto, args: &[&str]) -> Output {
     home.run(&moto.url(), args)
 }
 
+/// Run Python `script` as `aws-as exec --server PROFILE -- python -c SCRIPT`, and the JSON it
+/// prints.
+fn python_script(home: &Home, moto: &Moto, profile: &str, script: &str) -> serde_json::Value {
+    let py = python();
+    let args = [
+        "exec",
+        "--server",
+        profile,
+        "--",
+        py.to_str().unwrap(),
+        "-c",
+        script,
+    ];
+    serde_json::from_str(&ok(&output(home, moto, &args))).expect("the script's JSON")
+}
+
 fn ok(out: &Output) -> String {
     assert!(
         out.status.success(),
@@ -163,21 +179,7 @@ while True:
 arn2 = sts.get_caller_identity()["Arn"]
 print(json.dumps({"k1": k1, "k2": k2, "arn1": arn1, "arn2": arn2}))
 "#;
-    let py = python();
-    let out = output(
-        &home,
-        &moto,
-        &[
-            "exec",
-            "--server",
-            "short",
-            "--",
-            py.to_str().unwrap(),
-            "-c",
-            script,
-        ],
-    );
-    let v: serde_json::Value = serde_json::from_str(&ok(&out)).expect("the script's JSON");
+    let v = python_script(&home, &moto, "short", script);
     let (k1, k2) = (v["k1"].as_str().unwrap(), v["k2"].as_str().unwrap());
     assert_ne!(k1, k2);
     assert!(v["arn2"].as_str().unwrap().contains(":assumed-role/short/"));
@@ -257,21 +259,7 @@ for t in threads: t.start()
 for t in threads: t.join()
 print(json.dumps({"keys": keys, "errors": errors}))
 "#;
-    let py = python();
-    let out = output(
-        &home,
-        &moto,
-        &[
-            "exec",
-            "--server",
-            "hour",
-            "--",
-            py.to_str().unwrap(),
-            "-c",
-            script,
-        ],
-    );
-    let v: serde_json::Value = serde_json::from_str(&ok(&out)).expect("the script's JSON");
+    let v = python_script(&home, &moto, "hour", script);
     assert_eq!(v["errors"], serde_json::json!([]));
     let keys = v["keys"].as_array().unwrap();
     assert_eq!(keys.len(), 20);
